@@ -1,0 +1,253 @@
+"""User pools, their users and groups.
+
+Pool users are not Django auth users: console staff (django.contrib.auth.User) can never
+sign in to a pool, and pool users can never sign in to the console. Attribute values live
+in ``PoolUser.attributes``; the attributes ListUsers can filter on are copied into indexed
+columns by ``PoolUser.set_attributes``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from core import ids
+
+
+class MfaConfiguration(models.TextChoices):
+    OFF = "OFF"
+    ON = "ON"
+    OPTIONAL = "OPTIONAL"
+
+
+class DeletionProtection(models.TextChoices):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class UserStatus(models.TextChoices):
+    UNCONFIRMED = "UNCONFIRMED"
+    CONFIRMED = "CONFIRMED"
+    FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
+    RESET_REQUIRED = "RESET_REQUIRED"
+    EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"
+    ARCHIVED = "ARCHIVED"
+    COMPROMISED = "COMPROMISED"
+    UNKNOWN = "UNKNOWN"
+
+
+# Attributes ListUsers can filter on that are stored in their own indexed columns.
+FILTERABLE_COLUMNS = (
+    "email",
+    "phone_number",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+)
+
+
+class UserPool(models.Model):
+    """A Cognito user pool. Nested Cognito structures are kept in their wire shape (JSON)."""
+
+    id = models.CharField(primary_key=True, max_length=55, default=ids.new_user_pool_id)
+    name = models.CharField(max_length=128)
+    created = models.DateTimeField(default=timezone.now)
+    modified = models.DateTimeField(default=timezone.now)
+    # Policies: {"PasswordPolicy": {...}, "SignInPolicy": {...}}
+    policies = models.JSONField(default=dict, blank=True)
+    # Custom (and overridden standard) attribute definitions, SchemaAttributeType wire shape.
+    custom_schema = models.JSONField(default=list, blank=True)
+    auto_verified_attributes = models.JSONField(default=list, blank=True)
+    username_attributes = models.JSONField(default=list, blank=True)
+    alias_attributes = models.JSONField(default=list, blank=True)
+    username_case_sensitive = models.BooleanField(default=True)
+    mfa_configuration = models.CharField(
+        max_length=8, choices=MfaConfiguration.choices, default=MfaConfiguration.OFF
+    )
+    software_token_mfa_enabled = models.BooleanField(default=False)
+    sms_mfa_configuration = models.JSONField(default=dict, blank=True)
+    email_mfa_configuration = models.JSONField(default=dict, blank=True)
+    user_attribute_update_settings = models.JSONField(default=dict, blank=True)
+    admin_create_user_config = models.JSONField(default=dict, blank=True)
+    account_recovery_setting = models.JSONField(default=dict, blank=True)
+    verification_message_template = models.JSONField(default=dict, blank=True)
+    email_configuration = models.JSONField(default=dict, blank=True)
+    sms_configuration = models.JSONField(default=dict, blank=True)
+    device_configuration = models.JSONField(default=dict, blank=True)
+    lambda_config = models.JSONField(default=dict, blank=True)
+    user_pool_add_ons = models.JSONField(default=dict, blank=True)
+    sms_authentication_message = models.TextField(blank=True, default="")
+    sms_verification_message = models.TextField(blank=True, default="")
+    email_verification_message = models.TextField(blank=True, default="")
+    email_verification_subject = models.TextField(blank=True, default="")
+    deletion_protection = models.CharField(
+        max_length=8, choices=DeletionProtection.choices, default=DeletionProtection.INACTIVE
+    )
+    user_pool_tier = models.CharField(max_length=16, default="ESSENTIALS")
+    tags = models.JSONField(default=dict, blank=True)
+    # Beyond Cognito (NIST 800-63B): refuse passwords on Django's common-password list.
+    reject_common_passwords = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+    @property
+    def arn(self) -> str:
+        return ids.user_pool_arn(self.id)
+
+    @property
+    def region(self) -> str:
+        return ids.pool_region(self.id)
+
+    @property
+    def pool_suffix(self) -> str:
+        """The part after ``_``: SRP's "pool name" (reference §2.3)."""
+        return self.id.split("_", 1)[1]
+
+    @property
+    def password_policy(self) -> dict[str, Any]:
+        policy: dict[str, Any] = dict(self.policies.get("PasswordPolicy") or {})
+        return policy
+
+    def normalize_username(self, username: str) -> str:
+        return username if self.username_case_sensitive else username.lower()
+
+
+class PoolUser(models.Model):
+    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="users")
+    # The stored (internal) username: the ``sub`` when email/phone is the username attribute.
+    username = models.CharField(max_length=128)
+    # ``username`` folded to lower case when the pool is case-insensitive: the lookup key.
+    username_key = models.CharField(max_length=128)
+    sub = models.UUIDField(default=uuid.uuid4, unique=True)
+    status = models.CharField(
+        max_length=24, choices=UserStatus.choices, default=UserStatus.UNCONFIRMED
+    )
+    enabled = models.BooleanField(default=True)
+    # Every attribute except ``sub`` as {name: string value}, Cognito's AttributeType values.
+    attributes = models.JSONField(default=dict, blank=True)
+    email = models.CharField(max_length=2048, blank=True, default="")
+    email_verified = models.BooleanField(default=False)
+    phone_number = models.CharField(max_length=2048, blank=True, default="")
+    phone_number_verified = models.BooleanField(default=False)
+    name = models.CharField(max_length=2048, blank=True, default="")
+    given_name = models.CharField(max_length=2048, blank=True, default="")
+    family_name = models.CharField(max_length=2048, blank=True, default="")
+    preferred_username = models.CharField(max_length=2048, blank=True, default="")
+    password_hash = models.CharField(max_length=256, blank=True, default="")
+    # SRP-6a verifier (reference §2.3), stored beside the argon2id hash at every password set.
+    srp_salt = models.CharField(max_length=64, blank=True, default="")
+    srp_verifier = models.TextField(blank=True, default="")
+    password_set_at = models.DateTimeField(null=True, blank=True)
+    temporary_password_expires = models.DateTimeField(null=True, blank=True)
+    # Tokens issued before this moment are revoked (GlobalSignOut, disable, password reset).
+    tokens_valid_after = models.DateTimeField(null=True, blank=True)
+    mfa_settings = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    modified = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "username_key"], name="pooluser_unique_username"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["pool", column],
+                name=f"pooluser_{column[:12]}_idx",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            )
+            for column in FILTERABLE_COLUMNS
+        ] + [
+            models.Index(fields=["pool", "status"], name="pooluser_status_idx"),
+            models.Index(fields=["pool", "enabled"], name="pooluser_enabled_idx"),
+            models.Index(
+                fields=["pool", "username_key"],
+                name="pooluser_username_prefix_idx",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} ({self.pool_id})"
+
+    def set_attributes(self, values: Mapping[str, str | None]) -> None:
+        """Set (or, with ``None``, remove) attributes, keeping the indexed columns in step."""
+        attributes = dict(self.attributes)
+        for attr_name, value in values.items():
+            if attr_name == "sub":
+                continue
+            if value is None:
+                attributes.pop(attr_name, None)
+            else:
+                attributes[attr_name] = value
+        self.attributes = attributes
+        for column in FILTERABLE_COLUMNS:
+            setattr(self, column, attributes.get(column, ""))
+        self.email_verified = attributes.get("email_verified", "false") == "true"
+        self.phone_number_verified = attributes.get("phone_number_verified", "false") == "true"
+
+    def all_attributes(self) -> dict[str, str]:
+        """Every attribute as Cognito returns it, ``sub`` included."""
+        return {"sub": str(self.sub), **self.attributes}
+
+
+class Group(models.Model):
+    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=128)
+    description = models.CharField(max_length=2048, blank=True, default="")
+    role_arn = models.CharField(max_length=2048, blank=True, default="")
+    precedence = models.PositiveIntegerField(null=True, blank=True)
+    members = models.ManyToManyField(PoolUser, through="GroupMembership", related_name="groups")
+    created = models.DateTimeField(default=timezone.now)
+    modified = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "name"], name="group_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.pool_id})"
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE)
+    user = models.ForeignKey(PoolUser, on_delete=models.CASCADE)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.group_id}"
+
+
+class AuditEvent(models.Model):
+    """Security-relevant writes, recorded in the same transaction as the write."""
+
+    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, null=True, blank=True)
+    user = models.ForeignKey(PoolUser, on_delete=models.SET_NULL, null=True, blank=True)
+    event = models.CharField(max_length=64)
+    actor = models.CharField(max_length=256, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.created:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+from core.views import healthz
+
+
+def index(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        {
+            "service": "tessera",
+            "api": "POST / with X-Amz-Target (AWS JSON 1.1)",
+            "health": "/healthz",
+            "console": "/admin/",
+        }
+    )
+
+
+urlpatterns = [
+    path("", index, name="index"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

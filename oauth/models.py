@@ -1,0 +1,122 @@
+"""App clients and tokens: django-oauth-toolkit's models, swapped for pool-scoped ones.
+
+``AppClient`` is DOT's Application with the pool and Cognito's client settings. The
+client secret is kept encrypted (DescribeUserPoolClient must return it) plus a keyed
+digest for fast constant-time checks; DOT's own PBKDF2-hashed ``client_secret`` is unused.
+Token rows point at ``accounts.PoolUser``, never at console staff.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from oauth2_provider.models import (
+    AbstractAccessToken,
+    AbstractApplication,
+    AbstractGrant,
+    AbstractIDToken,
+    AbstractRefreshToken,
+)
+
+from core import crypto, ids
+
+# Cognito's defaults when ExplicitAuthFlows is not given (reference §2.1).
+DEFAULT_EXPLICIT_AUTH_FLOWS = [
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_CUSTOM_AUTH",
+]
+
+
+class AppClient(AbstractApplication):
+    pool = models.ForeignKey("accounts.UserPool", on_delete=models.CASCADE, related_name="clients")
+    secret_encrypted = models.TextField(blank=True, default="")
+    secret_digest = models.CharField(max_length=64, blank=True, default="")
+    explicit_auth_flows = models.JSONField(default=list, blank=True)
+    supported_identity_providers = models.JSONField(default=list, blank=True)
+    callback_urls = models.JSONField(default=list, blank=True)
+    logout_urls = models.JSONField(default=list, blank=True)
+    default_redirect_uri = models.CharField(max_length=1024, blank=True, default="")
+    allowed_oauth_flows = models.JSONField(default=list, blank=True)
+    allowed_oauth_scopes = models.JSONField(default=list, blank=True)
+    allowed_oauth_flows_user_pool_client = models.BooleanField(default=False)
+    access_token_validity = models.PositiveIntegerField(null=True, blank=True)
+    id_token_validity = models.PositiveIntegerField(null=True, blank=True)
+    refresh_token_validity = models.PositiveIntegerField(default=30)
+    token_validity_units = models.JSONField(default=dict, blank=True)
+    read_attributes = models.JSONField(default=list, blank=True)
+    write_attributes = models.JSONField(default=list, blank=True)
+    prevent_user_existence_errors = models.CharField(max_length=8, default="ENABLED")
+    enable_token_revocation = models.BooleanField(default=True)
+    enable_propagate_additional_user_context_data = models.BooleanField(default=False)
+    auth_session_validity = models.PositiveIntegerField(default=3)
+    analytics_configuration = models.JSONField(default=dict, blank=True)
+    refresh_token_rotation = models.JSONField(default=dict, blank=True)
+    modified = models.DateTimeField(default=timezone.now)
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        ordering = ["created", "id"]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # DOT's secret field is never used: secrets are checked through secret_digest.
+        self.hash_client_secret = False
+        self.client_secret = ""
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.secret_encrypted)
+
+    def get_secret(self) -> str:
+        return crypto.decrypt(self.secret_encrypted) if self.secret_encrypted else ""
+
+    def set_secret(self, secret: str) -> None:
+        self.secret_encrypted = crypto.encrypt(secret)
+        self.secret_digest = crypto.keyed_digest(secret, "client-secret")
+
+    def generate_secret(self) -> str:
+        secret = ids.new_client_secret()
+        self.set_secret(secret)
+        return secret
+
+    def secret_matches(self, secret: str) -> bool:
+        if not self.secret_digest:
+            return False
+        return crypto.digest_matches(secret, self.secret_digest, "client-secret")
+
+    @property
+    def effective_auth_flows(self) -> list[str]:
+        return list(self.explicit_auth_flows or DEFAULT_EXPLICIT_AUTH_FLOWS)
+
+
+class Grant(AbstractGrant):
+    user = models.ForeignKey("accounts.PoolUser", on_delete=models.CASCADE, related_name="+")
+
+    class Meta(AbstractGrant.Meta):
+        swappable = "OAUTH2_PROVIDER_GRANT_MODEL"
+
+
+class IDToken(AbstractIDToken):
+    user = models.ForeignKey(
+        "accounts.PoolUser", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(AbstractIDToken.Meta):
+        swappable = "OAUTH2_PROVIDER_ID_TOKEN_MODEL"
+
+
+class AccessToken(AbstractAccessToken):
+    user = models.ForeignKey(
+        "accounts.PoolUser", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(AbstractAccessToken.Meta):
+        swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
+
+
+class RefreshToken(AbstractRefreshToken):
+    user = models.ForeignKey("accounts.PoolUser", on_delete=models.CASCADE, related_name="+")
+
+    class Meta(AbstractRefreshToken.Meta):
+        swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"
