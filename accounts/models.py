@@ -251,3 +251,33 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.created:%Y-%m-%d %H:%M:%S}"
+
+
+class OutboxMessage(models.Model):
+    """A message to deliver, written in the same transaction as what caused it.
+
+    The row survives a broker or SMTP outage: the Celery task marks it sent, and the
+    outbox sweeper re-queues rows still unsent, so a mail is never silently lost.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "EMAIL"
+        SMS = "SMS"
+
+    pool = models.ForeignKey(UserPool, on_delete=models.SET_NULL, null=True, blank=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    recipient = models.CharField(max_length=2048)
+    subject = models.CharField(max_length=998, blank=True, default="")
+    body = models.TextField()
+    html_body = models.TextField(blank=True, default="")
+    created = models.DateTimeField(default=timezone.now)
+    sent = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    next_attempt = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.recipient} ({'sent' if self.sent else 'pending'})"
