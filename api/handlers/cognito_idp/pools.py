@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.services import pools
-from api import shapes
 from api.registry import IDP, RequestContext, action
+from api.shapes import pools as shapes
 
 
 @action(IDP, "CreateUserPool")

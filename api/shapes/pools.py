@@ -1,4 +1,4 @@
-"""The only place with Cognito's PascalCase output shapes (UserPoolType, UserType, …)."""
+"""PascalCase output shapes for user pools (UserPoolType, UserPoolDescriptionType)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The only place with Cognito's PascalCase output shapes, one module per resource group."""
