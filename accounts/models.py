@@ -281,3 +281,35 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient} ({'sent' if self.sent else 'pending'})"
+
+
+class OneTimeCode(models.Model):
+    """A mailed verification code: sign-up confirmation, password reset or attribute
+    verification. Only a keyed digest of the code is stored; one live code per user,
+    purpose and attribute (issuing a new one replaces the old); deleted once used."""
+
+    class Purpose(models.TextChoices):
+        SIGN_UP = "sign_up"
+        FORGOT_PASSWORD = "forgot_password"
+        VERIFY_ATTRIBUTE = "verify_attribute"
+
+    user = models.ForeignKey(PoolUser, on_delete=models.CASCADE, related_name="one_time_codes")
+    purpose = models.CharField(max_length=24, choices=Purpose.choices)
+    # The attribute being verified (``email``/``phone_number``); empty for the other purposes.
+    attribute = models.CharField(max_length=32, blank=True, default="")
+    code_digest = models.CharField(max_length=64)
+    # A new attribute value held back until verified (AttributesRequireVerificationBeforeUpdate).
+    pending_value = models.CharField(max_length=2048, blank=True, default="")
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "purpose", "attribute"], name="onetimecode_unique_purpose"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for {self.user_id}"
