@@ -1,14 +1,19 @@
-"""App clients and tokens: django-oauth-toolkit's models, swapped for pool-scoped ones.
+"""App clients, tokens and signing keys: django-oauth-toolkit's models, swapped for
+pool-scoped ones.
 
 ``AppClient`` is DOT's Application with the pool and Cognito's client settings. The
 client secret is kept encrypted (DescribeUserPoolClient must return it) plus a keyed
 digest for fast constant-time checks; DOT's own PBKDF2-hashed ``client_secret`` is unused.
-Token rows point at ``accounts.PoolUser``, never at console staff.
+Token rows point at ``accounts.PoolUser``, never at console staff. They keep only a
+SHA-256 checksum of each token (RFC 9700 §4.14: refresh tokens are not stored in
+plaintext), and ``token_family`` is Cognito's ``origin_jti``: every token minted from one
+sign-in, across refreshes and rotations, shares it.
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import (
     AbstractAccessToken,
@@ -110,6 +115,9 @@ class AccessToken(AbstractAccessToken):
     user = models.ForeignKey(
         "accounts.PoolUser", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # The JWT's ``jti`` and ``origin_jti``: RevokeToken deletes a whole family's rows.
+    jti = models.UUIDField(null=True, blank=True, unique=True)
+    origin_jti = models.UUIDField(null=True, blank=True, db_index=True)
 
     class Meta(AbstractAccessToken.Meta):
         swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
@@ -117,6 +125,47 @@ class AccessToken(AbstractAccessToken):
 
 class RefreshToken(AbstractRefreshToken):
     user = models.ForeignKey("accounts.PoolUser", on_delete=models.CASCADE, related_name="+")
+    # Cognito's refresh tokens expire at a fixed time from the sign-in, rotation included.
+    expires = models.DateTimeField(null=True, blank=True)
+    # The original sign-in: ``auth_time`` stays at it across refreshes (reference §3.2).
+    auth_time = models.DateTimeField(null=True, blank=True)
+    scope = models.TextField(blank=True, default="")
+    # Set when rotation superseded this token (``revoked`` is set too): it stays usable for
+    # the client's RetryGracePeriodSeconds, then answers RefreshTokenReuseException.
+    rotated = models.DateTimeField(null=True, blank=True)
 
     class Meta(AbstractRefreshToken.Meta):
         swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"
+
+
+class SigningKey(models.Model):
+    """An RS256 key of a pool. Each pool has one active key per purpose (Cognito signs ID
+    and access tokens with different kids, reference §3.2); retired keys stay published
+    until every token they signed has expired."""
+
+    class Purpose(models.TextChoices):
+        ID = "id"
+        ACCESS = "access"
+
+    pool = models.ForeignKey("accounts.UserPool", on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    # Base64 of the SHA-256 of the public key: 44 characters, like Cognito's kids.
+    kid = models.CharField(max_length=64, unique=True)
+    public_jwk = models.JSONField()
+    private_key_encrypted = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+    retired = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pool", "purpose", "-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "purpose"],
+                condition=Q(retired__isnull=True),
+                name="signingkey_one_active_per_purpose",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "retired" if self.retired else "active"
+        return f"{self.purpose} key {self.kid} of {self.pool_id} ({state})"
