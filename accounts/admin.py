@@ -1,0 +1,408 @@
+"""The admin console for pools, pool users, groups, the audit log and the mail outbox.
+
+Every change to a pool user goes through the same services the JSON API calls (disable
+revokes tokens, delete cleans up, …), so the console can never leave a user in a state the
+API could not. Password hashes, SRP verifiers and mail bodies (which carry codes and
+temporary passwords) are never rendered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+
+from accounts.models import (
+    AuditEvent,
+    DeletionProtection,
+    Group,
+    GroupMembership,
+    OutboxMessage,
+    PoolUser,
+    UserPool,
+)
+from core.errors import CognitoError
+
+
+class _LazyModule:
+    """Resolves a service module on first use (temporary while it is being written)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+user_services = _LazyModule("accounts.services.users")
+token_services = _LazyModule("oauth.services.tokens")
+
+
+def _pretty_json(value: Any) -> SafeString:
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, sort_keys=True))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the application itself: viewable, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- pools --------------------------------------------------------------------------------
+class GroupSummaryInline(admin.TabularInline):
+    model = Group
+    fields = ("name", "precedence", "description")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(UserPool)
+class UserPoolAdmin(admin.ModelAdmin):
+    """Pools are created with CreateUserPool (defaults and validation live there); the
+    console renames them, toggles deletion protection and shows the rest."""
+
+    list_display = ("id", "name", "mfa_configuration", "user_count", "group_count", "created")
+    search_fields = ("id", "name")
+    list_filter = ("mfa_configuration", "deletion_protection")
+    inlines = (GroupSummaryInline,)
+    fields = (
+        "id",
+        "arn",
+        "name",
+        "deletion_protection",
+        "reject_common_passwords",
+        "mfa_configuration",
+        "user_count",
+        "group_count",
+        "created",
+        "modified",
+        "username_attributes",
+        "alias_attributes",
+        "auto_verified_attributes",
+        "password_policy_display",
+        "custom_schema_display",
+        "tags_display",
+    )
+    readonly_fields = (
+        "id",
+        "arn",
+        "mfa_configuration",
+        "user_count",
+        "group_count",
+        "created",
+        "modified",
+        "username_attributes",
+        "alias_attributes",
+        "auto_verified_attributes",
+        "password_policy_display",
+        "custom_schema_display",
+        "tags_display",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[UserPool]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                users_total=Count("users", distinct=True),
+                groups_total=Count("groups", distinct=True),
+            )
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: UserPool | None = None) -> bool:
+        # DeleteUserPool refuses a pool with deletion protection on; so does the console.
+        if obj is not None and obj.deletion_protection == DeletionProtection.ACTIVE:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: UserPool, form: Any, change: bool) -> None:
+        obj.modified = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="users", ordering="users_total")
+    def user_count(self, obj: UserPool) -> int:
+        return int(obj.users_total)  # type: ignore[attr-defined]
+
+    @admin.display(description="groups", ordering="groups_total")
+    def group_count(self, obj: UserPool) -> int:
+        return int(obj.groups_total)  # type: ignore[attr-defined]
+
+    @admin.display(description="ARN")
+    def arn(self, obj: UserPool) -> str:
+        return obj.arn
+
+    @admin.display(description="password policy")
+    def password_policy_display(self, obj: UserPool) -> SafeString:
+        return _pretty_json(obj.password_policy)
+
+    @admin.display(description="custom attributes")
+    def custom_schema_display(self, obj: UserPool) -> SafeString:
+        return _pretty_json(obj.custom_schema)
+
+    @admin.display(description="tags")
+    def tags_display(self, obj: UserPool) -> SafeString:
+        return _pretty_json(obj.tags)
+
+
+# --- memberships (inline on both sides) -----------------------------------------------------
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = GroupMembership
+        fields = ("group", "user")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        group, user = cleaned.get("group"), cleaned.get("user")
+        # AdminAddUserToGroup only ever joins a user to a group of the same pool.
+        if group is not None and user is not None and group.pool_id != user.pool_id:
+            raise forms.ValidationError("The user and the group belong to different pools.")
+        return cleaned
+
+
+class GroupMembershipOnUserInline(admin.TabularInline):
+    model = GroupMembership
+    form = MembershipForm
+    fk_name = "user"
+    fields = ("group", "created")
+    readonly_fields = ("created",)
+    raw_id_fields = ("group",)
+    extra = 0
+    verbose_name = "group membership"
+
+
+class GroupMembershipOnGroupInline(admin.TabularInline):
+    model = GroupMembership
+    form = MembershipForm
+    fk_name = "group"
+    fields = ("user", "created")
+    readonly_fields = ("created",)
+    raw_id_fields = ("user",)
+    extra = 0
+    verbose_name = "member"
+
+
+# --- pool users -------------------------------------------------------------------------------
+def _per_user_action(
+    verb: str, operation: Callable[[PoolUser], object]
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[PoolUser]], None]:
+    """An admin action running one service call per selected user, reporting each."""
+
+    def run(
+        modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[PoolUser]
+    ) -> None:
+        for user in queryset.select_related("pool"):
+            try:
+                operation(user)
+            except CognitoError as exc:
+                modeladmin.message_user(
+                    request, f"{user.username}: {exc.type_name}: {exc.message}", messages.ERROR
+                )
+            else:
+                modeladmin.message_user(request, f"{verb} {user.username}.", messages.SUCCESS)
+
+    return run
+
+
+@admin.register(PoolUser)
+class PoolUserAdmin(admin.ModelAdmin):
+    """Users are created with AdminCreateUser or SignUp; the console views them, manages
+    group memberships, and changes state only through the actions below."""
+
+    list_display = ("username", "email", "phone_number", "pool", "status", "enabled", "created")
+    list_filter = ("status", "enabled", "pool")
+    search_fields = ("username", "email", "phone_number", "sub")
+    list_select_related = ("pool",)
+    show_full_result_count = False  # COUNT(*) over a 100k-user pool on every page is waste
+    # The password hash, SRP salt and verifier are never rendered: listing only safe fields.
+    fields = (
+        "username",
+        "sub",
+        "pool",
+        "status",
+        "enabled",
+        "attributes_table",
+        "email_verified",
+        "phone_number_verified",
+        "password_set_at",
+        "temporary_password_expires",
+        "tokens_valid_after",
+        "created",
+        "modified",
+    )
+    readonly_fields = fields
+    inlines = (GroupMembershipOnUserInline,)
+    actions = (
+        "disable_users",
+        "enable_users",
+        "confirm_users",
+        "reset_passwords",
+        "sign_out_everywhere",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="attributes")
+    def attributes_table(self, obj: PoolUser) -> SafeString:
+        rows = sorted(obj.all_attributes().items())
+        return format_html(
+            "<table><thead><tr><th>name</th><th>value</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    # Each action delegates to the service the matching Admin* API operation uses.
+    disable_users = admin.action(description="Disable selected users")(
+        _per_user_action("Disabled", lambda user: user_services.admin_disable_user(user=user))
+    )
+    enable_users = admin.action(description="Enable selected users")(
+        _per_user_action("Enabled", lambda user: user_services.admin_enable_user(user=user))
+    )
+    confirm_users = admin.action(description="Confirm sign-up of selected users")(
+        _per_user_action("Confirmed", lambda user: user_services.admin_confirm_sign_up(user=user))
+    )
+    reset_passwords = admin.action(description="Reset passwords of selected users")(
+        _per_user_action(
+            "Reset the password of",
+            lambda user: user_services.admin_reset_user_password(user=user),
+        )
+    )
+    sign_out_everywhere = admin.action(description="Sign selected users out everywhere")(
+        _per_user_action("Signed out", lambda user: token_services.global_sign_out(user))
+    )
+
+    def delete_model(self, request: HttpRequest, obj: PoolUser) -> None:
+        user_services.admin_delete_user(user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PoolUser]) -> None:
+        # Django's "delete selected" confirmation page, but each row goes through
+        # AdminDeleteUser's service rather than a bulk SQL delete.
+        _per_user_action("Deleted", lambda user: user_services.admin_delete_user(user=user))(
+            self, request, queryset
+        )
+
+
+# --- groups -----------------------------------------------------------------------------------
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "pool", "precedence", "member_count", "created")
+    list_filter = ("pool",)
+    search_fields = ("name", "description")
+    list_select_related = ("pool",)
+    fields = ("name", "pool", "description", "precedence", "role_arn", "created", "modified")
+    inlines = (GroupMembershipOnGroupInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Group]:
+        return super().get_queryset(request).annotate(members_total=Count("members"))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Group | None = None) -> list[str]:
+        # A group's name and pool are its identity in Cognito (UpdateGroup cannot rename).
+        fixed = ["created", "modified"]
+        return fixed if obj is None else ["name", "pool", *fixed]
+
+    def save_model(self, request: HttpRequest, obj: Group, form: Any, change: bool) -> None:
+        obj.modified = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="members", ordering="members_total")
+    def member_count(self, obj: Group) -> int:
+        return int(obj.members_total)  # type: ignore[attr-defined]
+
+
+# --- audit log and outbox ---------------------------------------------------------------------
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("created", "event", "pool", "user", "actor")
+    list_filter = ("event",)
+    search_fields = ("event", "actor", "user__username", "pool__id")
+    list_select_related = ("pool", "user")
+    date_hierarchy = "created"
+    fields = ("created", "event", "pool", "user", "actor", "details_display")
+    readonly_fields = fields
+
+    @admin.display(description="details")
+    def details_display(self, obj: AuditEvent) -> SafeString:
+        return _pretty_json(obj.details)
+
+
+class OutboxStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("sent", "sent"), ("pending", "pending"), ("failing", "failing")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> Any:
+        if self.value() == "sent":
+            return queryset.filter(sent__isnull=False)
+        if self.value() == "pending":
+            return queryset.filter(sent__isnull=True, attempts=0)
+        if self.value() == "failing":
+            return queryset.filter(sent__isnull=True, attempts__gt=0)
+        return queryset
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Delivery state only: bodies carry verification codes and temporary passwords."""
+
+    list_display = (
+        "created",
+        "channel",
+        "recipient",
+        "subject",
+        "status",
+        "attempts",
+        "short_error",
+        "sent",
+    )
+    list_filter = (OutboxStatusFilter, "channel")
+    search_fields = ("recipient", "subject")
+    fields = (
+        "created",
+        "pool",
+        "channel",
+        "recipient",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt",
+        "sent",
+        "last_error",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="status")
+    def status(self, obj: OutboxMessage) -> str:
+        if obj.sent:
+            return "sent"
+        return "failing" if obj.attempts else "pending"
+
+    @admin.display(description="last error")
+    def short_error(self, obj: OutboxMessage) -> str:
+        return Truncator(obj.last_error).chars(80)
