@@ -230,6 +230,20 @@ class ExternalServiceException(CognitoError):
     pass
 
 
+class UnauthorizedException(CognitoError):
+    """RevokeToken's answer to a client it cannot authenticate (botocore model)."""
+
+    default_message = "Client authentication failed."
+    oauth_error = "invalid_client"
+
+
+class RefreshTokenReuseException(CognitoError):
+    """A refresh token rotated out longer ago than the client's grace period."""
+
+    default_message = "Refresh token has been rotated and is no longer valid."
+    oauth_error = "invalid_grant"
+
+
 def all_error_classes() -> list[type[CognitoError]]:
     """Every concrete error class, for the guard test against botocore's model."""
     found: list[type[CognitoError]] = []
