@@ -1,0 +1,364 @@
+"""Admin user management: AdminCreateUser, AdminGetUser, AdminDeleteUser, AdminEnableUser,
+AdminDisableUser, AdminSetUserPassword, AdminUpdateUserAttributes,
+AdminDeleteUserAttributes, AdminConfirmSignUp and AdminResetUserPassword."""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import selectors
+from accounts.models import AuditEvent, PoolUser, UserPool, UserStatus
+from accounts.services import attributes as attribute_rules
+from accounts.services import messaging, passwords, pools
+from core.errors import (
+    InvalidParameterException,
+    NotAuthorizedException,
+    UnsupportedUserStateException,
+    UsernameExistsException,
+    UserNotFoundException,
+)
+
+
+def get_user(pool: UserPool, username: str) -> PoolUser:
+    """The user a Username parameter names: the username, a sign-in alias, or the ``sub``."""
+    user = selectors.get_user_by_alias(pool, username)
+    if user is None:
+        user = _get_user_by_sub(pool, username)
+    if user is None:
+        raise UserNotFoundException("User does not exist.")
+    return user
+
+
+def admin_get_user(*, pool: UserPool, username: str) -> PoolUser:
+    """AdminGetUser."""
+    return get_user(pool, username)
+
+
+def _get_user_by_sub(pool: UserPool, value: str) -> PoolUser | None:
+    try:
+        sub = uuid.UUID(value)
+    except ValueError:
+        return None
+    return PoolUser.objects.select_related("pool").filter(pool=pool, sub=sub).first()
+
+
+def _audit(
+    user: PoolUser | None, event: str, *, pool: UserPool, actor: str, **details: Any
+) -> None:
+    AuditEvent.objects.create(pool=pool, user=user, event=event, actor=actor, details=details)
+
+
+def _touch(user: PoolUser, *fields: str) -> None:
+    user.modified = timezone.now()
+    user.save(update_fields=[*fields, "modified"])
+
+
+def _revoke_tokens(user: PoolUser) -> None:
+    """Tokens issued before now stop working (the token service also revokes its rows)."""
+    user.tokens_valid_after = timezone.now()
+    user.save(update_fields=["tokens_valid_after"])
+    tokens = _optional_module("oauth.services.tokens")
+    if tokens is not None and hasattr(tokens, "global_sign_out"):
+        tokens.global_sign_out(user)
+
+
+def _optional_module(name: str) -> Any:
+    """A module another part of the project provides, or None while it is not there yet."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
+
+
+# --- AdminCreateUser ---------------------------------------------------------------------
+
+
+def _sign_in_attribute(pool: UserPool, username: str) -> str:
+    """With UsernameAttributes, the attribute the typed username is (email or phone)."""
+    allowed = pool.username_attributes
+    if "email" in allowed and attribute_rules.is_email(username):
+        return "email"
+    if "phone_number" in allowed and attribute_rules.is_phone_number(username):
+        return "phone_number"
+    if "email" in allowed and "phone_number" in allowed:
+        raise InvalidParameterException("Username should be either an email or a phone number.")
+    if "email" in allowed:
+        raise InvalidParameterException("Username should be an email.")
+    raise InvalidParameterException("Username should be a phone number.")
+
+
+def _check_username_not_alias_shaped(pool: UserPool, username: str) -> None:
+    # With AliasAttributes an email-shaped username would shadow another user's alias.
+    if "email" in pool.alias_attributes and attribute_rules.is_email(username):
+        raise InvalidParameterException(
+            "Username cannot be of email format, since user pool is configured for email alias."
+        )
+    if "phone_number" in pool.alias_attributes and attribute_rules.is_phone_number(username):
+        raise InvalidParameterException(
+            "Username cannot be of phone number format, since user pool is configured for "
+            "phone_number alias."
+        )
+
+
+def _present(values: Mapping[str, str]) -> dict[str, str]:
+    """Attributes given with a value (an empty Value sets nothing)."""
+    return {name: value for name, value in values.items() if value != ""}
+
+
+def _send_invitation(
+    user: PoolUser, *, sign_in_name: str, password: str, mediums: Iterable[str] | None
+) -> None:
+    """The welcome mail carrying the temporary password, per the pool's template."""
+    wanted = set(mediums) if mediums is not None else {"EMAIL"}
+    if "EMAIL" not in wanted or not user.email:
+        # SMS has no sender in this deployment; Cognito would text the phone number.
+        return
+    template = pools.invite_message_template(user.pool)
+    body = template["EmailMessage"].replace("{username}", sign_in_name).replace("{####}", password)
+    messaging.queue_mail(to=user.email, subject=template["EmailSubject"], body=body, pool=user.pool)
+
+
+def _resend_invitation(
+    *, pool: UserPool, username: str, temporary_password: str | None, mediums: Any, actor: str
+) -> PoolUser:
+    user = get_user(pool, username)
+    if user.status != UserStatus.FORCE_CHANGE_PASSWORD:
+        raise UnsupportedUserStateException(
+            f"Resend not possible. {username} status is not FORCE_CHANGE_PASSWORD."
+        )
+    if temporary_password is not None:
+        passwords.validate_password_policy(pool, temporary_password, sign_up=False)
+    password = temporary_password or passwords.generate_temporary_password(pool)
+    passwords.set_password(user, password, temporary=True)
+    _touch(
+        user,
+        "password_hash",
+        "srp_salt",
+        "srp_verifier",
+        "password_set_at",
+        "temporary_password_expires",
+    )
+    _send_invitation(user, sign_in_name=username, password=password, mediums=mediums)
+    _audit(user, "admin_create_user.resend", pool=pool, actor=actor)
+    return user
+
+
+@transaction.atomic
+def admin_create_user(
+    *,
+    pool: UserPool,
+    username: str,
+    attributes: Mapping[str, str],
+    temporary_password: str | None = None,
+    message_action: str | None = None,
+    desired_delivery_mediums: Iterable[str] | None = None,
+    force_alias_creation: bool = False,
+    actor: str = "",
+) -> PoolUser:
+    """AdminCreateUser: a FORCE_CHANGE_PASSWORD user with a temporary password (given, or
+    generated per the policy), invited by mail unless MessageAction=SUPPRESS.
+    MessageAction=RESEND sends a new temporary password to an existing invited user.
+
+    With UsernameAttributes the typed username must be an email / phone number; it is
+    stored as that attribute and the internal username becomes the ``sub``.
+    """
+    if message_action == "RESEND":
+        return _resend_invitation(
+            pool=pool,
+            username=username,
+            temporary_password=temporary_password,
+            mediums=desired_delivery_mediums,
+            actor=actor,
+        )
+    values = _present(attributes)
+    sub = uuid.uuid4()
+    if pool.username_attributes:
+        values[_sign_in_attribute(pool, username)] = username
+        stored_username = str(sub)
+    else:
+        _check_username_not_alias_shaped(pool, username)
+        stored_username = username
+        if selectors.get_user_by_username(pool, username) is not None:
+            raise UsernameExistsException("User account already exists")
+    attribute_rules.validate_attributes(pool, values, for_create=True)
+    if force_alias_creation:
+        attribute_rules.release_aliases(pool, values)
+    attribute_rules.check_alias_uniqueness(pool, values)
+    if temporary_password is not None:
+        passwords.validate_password_policy(pool, temporary_password, sign_up=False)
+    password = temporary_password or passwords.generate_temporary_password(pool)
+
+    now = timezone.now()
+    user = PoolUser(
+        pool=pool,
+        username=stored_username,
+        username_key=pool.normalize_username(stored_username),
+        sub=sub,
+        status=UserStatus.FORCE_CHANGE_PASSWORD,
+        created=now,
+        modified=now,
+    )
+    user.set_attributes(values)
+    passwords.set_password(user, password, temporary=True)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        # A concurrent AdminCreateUser took the username between the check and the insert.
+        raise UsernameExistsException("User account already exists") from exc
+    if message_action != "SUPPRESS":
+        _send_invitation(
+            user, sign_in_name=username, password=password, mediums=desired_delivery_mediums
+        )
+    _audit(user, "admin_create_user", pool=pool, actor=actor)
+    return user
+
+
+# --- lifecycle ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def admin_delete_user(*, user: PoolUser, actor: str = "") -> None:
+    """AdminDeleteUser."""
+    _audit(
+        None,
+        "admin_delete_user",
+        pool=user.pool,
+        actor=actor,
+        username=user.username,
+        sub=str(user.sub),
+    )
+    user.delete()
+
+
+@transaction.atomic
+def admin_enable_user(*, user: PoolUser, actor: str = "") -> None:
+    """AdminEnableUser."""
+    user.enabled = True
+    _touch(user, "enabled")
+    _audit(user, "admin_enable_user", pool=user.pool, actor=actor)
+
+
+@transaction.atomic
+def admin_disable_user(*, user: PoolUser, actor: str = "") -> None:
+    """AdminDisableUser: the user can no longer sign in, and every token issued so far is
+    revoked (Cognito revokes refresh tokens and their access tokens on disable)."""
+    user.enabled = False
+    _touch(user, "enabled")
+    _revoke_tokens(user)
+    _audit(user, "admin_disable_user", pool=user.pool, actor=actor)
+
+
+@transaction.atomic
+def admin_set_user_password(
+    *, user: PoolUser, password: str, permanent: bool, actor: str = ""
+) -> None:
+    """AdminSetUserPassword: Permanent → CONFIRMED; otherwise a temporary password and
+    FORCE_CHANGE_PASSWORD, expiring per TemporaryPasswordValidityDays."""
+    passwords.validate_password_policy(user.pool, password, sign_up=False)
+    passwords.set_password(user, password, temporary=not permanent)
+    user.status = UserStatus.CONFIRMED if permanent else UserStatus.FORCE_CHANGE_PASSWORD
+    _touch(
+        user,
+        "password_hash",
+        "srp_salt",
+        "srp_verifier",
+        "password_set_at",
+        "temporary_password_expires",
+        "status",
+    )
+    _audit(user, "admin_set_user_password", pool=user.pool, actor=actor, permanent=permanent)
+
+
+@transaction.atomic
+def admin_confirm_sign_up(*, user: PoolUser, actor: str = "") -> None:
+    """AdminConfirmSignUp: only an UNCONFIRMED user can be confirmed."""
+    if user.status != UserStatus.UNCONFIRMED:
+        raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status}")
+    user.status = UserStatus.CONFIRMED
+    _touch(user, "status")
+    _audit(user, "admin_confirm_sign_up", pool=user.pool, actor=actor)
+
+
+@transaction.atomic
+def admin_reset_user_password(*, user: PoolUser, actor: str = "") -> None:
+    """AdminResetUserPassword: RESET_REQUIRED, and a reset code sent to the verified email
+    (the user finishes with ConfirmForgotPassword)."""
+    if not user.enabled:
+        raise NotAuthorizedException("User is disabled.")
+    if user.status in (UserStatus.UNCONFIRMED, UserStatus.FORCE_CHANGE_PASSWORD):
+        raise NotAuthorizedException("User password cannot be reset in the current state.")
+    has_email = bool(user.email and user.email_verified)
+    if not has_email and not (user.phone_number and user.phone_number_verified):
+        raise InvalidParameterException(
+            "Cannot reset password for the user as there is no registered/verified email or "
+            "phone_number"
+        )
+    user.status = UserStatus.RESET_REQUIRED
+    _touch(user, "status")
+    codes = _optional_module("accounts.services.codes")
+    if codes is not None and has_email:
+        code = codes.issue_code(user, "forgot_password")
+        template = pools.verification_message_template(user.pool)
+        body = template["EmailMessage"].replace("{####}", code)
+        messaging.queue_mail(
+            to=user.email, subject=template["EmailSubject"], body=body, pool=user.pool
+        )
+    _audit(user, "admin_reset_user_password", pool=user.pool, actor=actor)
+
+
+# --- attributes --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def admin_update_user_attributes(
+    *, user: PoolUser, attributes: Mapping[str, str], actor: str = ""
+) -> None:
+    """AdminUpdateUserAttributes. An empty value deletes the attribute. A new email or
+    phone number is unverified unless the same call sets ``email_verified`` /
+    ``phone_number_verified``; immutable attributes are refused."""
+    pool = user.pool
+    attribute_rules.validate_attributes(pool, _present(attributes), for_create=False)
+    deleted = [name for name, value in attributes.items() if value == ""]
+    if deleted:
+        attribute_rules.validate_deletable(pool, deleted)
+    changes: dict[str, str | None] = {name: value or None for name, value in attributes.items()}
+    for name, flag in attribute_rules.VERIFIED_FLAGS.items():
+        if name not in changes or flag in changes:
+            continue
+        if changes[name] is None:
+            changes[flag] = None
+        elif changes[name] != user.attributes.get(name):
+            changes[flag] = "false"
+    merged = {**user.attributes, **changes}
+    attribute_rules.check_alias_uniqueness(
+        pool, {name: value for name, value in merged.items() if value}, exclude_user=user
+    )
+    user.set_attributes(changes)
+    user.modified = timezone.now()
+    user.save()
+    _audit(user, "admin_update_user_attributes", pool=pool, actor=actor, names=sorted(attributes))
+
+
+@transaction.atomic
+def admin_delete_user_attributes(*, user: PoolUser, names: Iterable[str], actor: str = "") -> None:
+    """AdminDeleteUserAttributes: required and immutable attributes cannot be deleted;
+    deleting an email or phone number also drops its verified flag."""
+    names = list(names)
+    attribute_rules.validate_deletable(user.pool, names)
+    changes: dict[str, str | None] = dict.fromkeys(names)
+    for name, flag in attribute_rules.VERIFIED_FLAGS.items():
+        if name in changes:
+            changes[flag] = None
+    user.set_attributes(changes)
+    user.modified = timezone.now()
+    user.save()
+    _audit(user, "admin_delete_user_attributes", pool=user.pool, actor=actor, names=names)
