@@ -12,10 +12,13 @@ from django.db import transaction
 from accounts.models import UserPool
 from accounts.services import pools
 from oauth.models import AppClient
+from oauth.services import clients
 
 DEMO_POOL_NAME = "tessera-demo"
 DEMO_CLIENT_NAME = "tessera-demo-web"
 DEMO_CALLBACK = "http://localhost:3000/callback"
+DEMO_LOGOUT = "http://localhost:3000/"
+DEMO_SCOPES = ["openid", "email", "profile"]
 
 
 class Command(BaseCommand):
@@ -35,30 +38,32 @@ class Command(BaseCommand):
             )
         client = AppClient.objects.filter(pool=pool, name=DEMO_CLIENT_NAME).first()
         if client is None:
-            client = AppClient(
+            # A public single-page app, as the seed's hosted-UI example: no secret.
+            client = clients.create_user_pool_client(
                 pool=pool,
                 name=DEMO_CLIENT_NAME,
-                client_id=_new_client_id(),
-                client_type=AppClient.CLIENT_PUBLIC,
-                authorization_grant_type=AppClient.GRANT_AUTHORIZATION_CODE,
-                explicit_auth_flows=[
-                    "ALLOW_USER_SRP_AUTH",
-                    "ALLOW_USER_PASSWORD_AUTH",
-                    "ALLOW_REFRESH_TOKEN_AUTH",
-                ],
-                supported_identity_providers=["COGNITO"],
-                callback_urls=[DEMO_CALLBACK],
-                redirect_uris=DEMO_CALLBACK,
-                allowed_oauth_flows=["code"],
-                allowed_oauth_scopes=["openid", "email", "profile"],
-                allowed_oauth_flows_user_pool_client=True,
+                settings={
+                    "ExplicitAuthFlows": [
+                        "ALLOW_USER_SRP_AUTH",
+                        "ALLOW_USER_PASSWORD_AUTH",
+                        "ALLOW_REFRESH_TOKEN_AUTH",
+                    ],
+                    "SupportedIdentityProviders": ["COGNITO"],
+                    "CallbackURLs": [DEMO_CALLBACK],
+                    "LogoutURLs": [DEMO_LOGOUT],
+                    "DefaultRedirectURI": DEMO_CALLBACK,
+                    "AllowedOAuthFlows": ["code"],
+                    "AllowedOAuthScopes": DEMO_SCOPES,
+                    "AllowedOAuthFlowsUserPoolClient": True,
+                    "PreventUserExistenceErrors": "ENABLED",
+                },
+                actor="bootstrap_demo",
             )
-            client.save()
         query = urlencode(
             {
                 "client_id": client.client_id,
                 "response_type": "code",
-                "scope": "openid email profile",
+                "scope": " ".join(DEMO_SCOPES),
                 "redirect_uri": DEMO_CALLBACK,
             }
         )
@@ -66,9 +71,3 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo app client id:  {client.client_id}")
         self.stdout.write(f"Hosted UI sign-in:   {settings.PUBLIC_URL}/login?{query}")
         self.stdout.write(f"JSON API endpoint:   {settings.PUBLIC_URL}/")
-
-
-def _new_client_id() -> str:
-    from core.ids import new_client_id
-
-    return new_client_id()
