@@ -132,6 +132,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "tessera"
+# How often Celery beat runs the outbox sweeper (accounts.tasks.sweep_outbox_task).
+OUTBOX_SWEEP_SECONDS = env.float("TESSERA_OUTBOX_SWEEP_SECONDS", default=30.0)
 
 # Cookies and headers
 SECURE_CONTENT_TYPE_NOSNIFF = True
