@@ -74,7 +74,7 @@ def get_user_pool_client(*, pool: UserPool, client_id: str, for_update: bool = F
     query = AppClient.objects.filter(pool=pool, client_id=client_id)
     if for_update:
         query = query.select_for_update()
-    client = query.first()
+    client: AppClient | None = query.first()
     if client is None:
         raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
     client.pool = pool

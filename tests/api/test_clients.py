@@ -418,11 +418,31 @@ def test_invalid_settings_are_refused_like_cognito(idp: Any, pool: dict[str, Any
     assert "AllowedOAuthFlows" not in described["UserPoolClient"]
 
 
-def test_write_attributes_must_include_required_mutable_attributes(idp: Any) -> None:
+def test_attributes_follow_the_pool_schema(idp: Any) -> None:
     pool_id = idp.create_user_pool(
         PoolName="required-name",
-        Schema=[{"Name": "name", "AttributeDataType": "String", "Required": True}],
+        Schema=[
+            {"Name": "name", "AttributeDataType": "String", "Required": True},
+            {"Name": "tier", "AttributeDataType": "String", "Mutable": False},
+            {"Name": "team", "AttributeDataType": "String", "Mutable": True},
+        ],
     )["UserPool"]["Id"]
+    with pytest.raises(ClientError) as exc:
+        idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="immutable", WriteAttributes=["name", "custom:tier"]
+        )
+    assert _error(exc) == (
+        "InvalidParameterException",
+        "Invalid write attributes specified while creating a client",
+    )
+    custom = idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="custom",
+        ReadAttributes=["name", "custom:tier", "custom:team", "email_verified"],
+        WriteAttributes=["name", "custom:team"],
+    )["UserPoolClient"]
+    assert custom["ReadAttributes"] == ["name", "custom:tier", "custom:team", "email_verified"]
+    assert custom["WriteAttributes"] == ["name", "custom:team"]
     with pytest.raises(ClientError) as exc:
         idp.create_user_pool_client(
             UserPoolId=pool_id, ClientName="narrow", WriteAttributes=["email"]
