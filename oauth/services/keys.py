@@ -1,0 +1,234 @@
+"""Per-pool RS256 signing keys: creation, rotation, the JWKS, signing and verification.
+
+The only module that imports a JOSE library (joserfc). Each pool has two active keys, one
+for ID tokens and one for access tokens (Cognito signs them with different kids, reference
+§3.2), created on first use. Private keys are stored encrypted with ``core.crypto``; loaded
+keys are cached in-process, because importing an RSA private key costs ~30 ms while a
+signature costs ~0.3 ms. A rotated-out key stays in the JWKS, and keeps verifying, until
+every token it signed has expired (``MAX_TOKEN_LIFETIME``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
+
+from core import crypto
+from oauth.models import SigningKey
+
+ALGORITHM = "RS256"
+RSA_KEY_BITS = 2048
+# Cognito caps ID and access tokens at one day (reference §3.2), so a key retired longer
+# ago than this signed nothing that is still valid.
+MAX_TOKEN_LIFETIME = timedelta(days=1)
+# How long a process keeps signing with the active key it looked up. A rotation in another
+# process is picked up within this time; the retired key stays valid meanwhile.
+ACTIVE_KEY_CACHE_SECONDS = 60.0
+
+Purpose = SigningKey.Purpose
+
+
+class InvalidTokenError(Exception):
+    """The token is not a JWT this server signed with a key it still publishes."""
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    pool_id: str
+    purpose: str
+    kid: str
+    claims: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _PublicKey:
+    pool_id: str
+    purpose: str
+    key: RSAKey
+
+
+# kid → loaded key. Keys never change under a kid, so entries never go stale.
+_private_keys: dict[str, RSAKey] = {}
+_public_keys: dict[str, _PublicKey] = {}
+# (pool id, purpose) → (kid, monotonic time of the lookup)
+_active_kids: dict[tuple[str, str], tuple[str, float]] = {}
+
+
+def _kid_for(public_key: RSAKey) -> str:
+    der = public_key.public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+def _new_key_row(pool_id: str, purpose: str) -> SigningKey:
+    key = RSAKey.generate_key(RSA_KEY_BITS, private=True)
+    kid = _kid_for(key)
+    public_jwk = {"alg": ALGORITHM, "e": "", "kid": kid, "kty": "RSA", "n": "", "use": "sig"}
+    public_jwk.update({name: key.as_dict(private=False)[name] for name in ("e", "n")})
+    private_pem = key.as_pem(private=True).decode()
+    row = SigningKey(
+        pool_id=pool_id,
+        purpose=purpose,
+        kid=kid,
+        public_jwk=public_jwk,
+        private_key_encrypted=crypto.encrypt(private_pem),
+    )
+    _private_keys[kid] = key
+    return row
+
+
+def ensure_pool_keys(pool_id: str) -> list[SigningKey]:
+    """The pool's active keys, one per purpose, creating any that is missing."""
+    active = {
+        row.purpose: row for row in SigningKey.objects.filter(pool_id=pool_id, retired__isnull=True)
+    }
+    for purpose in Purpose.values:
+        if purpose in active:
+            continue
+        row = _new_key_row(pool_id, purpose)
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            # Another process created it first (one active key per purpose is a constraint).
+            row = SigningKey.objects.get(pool_id=pool_id, purpose=purpose, retired__isnull=True)
+        active[purpose] = row
+    return [active[purpose] for purpose in Purpose.values]
+
+
+def _active_kid(pool_id: str, purpose: str) -> str:
+    cached = _active_kids.get((pool_id, purpose))
+    if cached is not None and time.monotonic() - cached[1] < ACTIVE_KEY_CACHE_SECONDS:
+        return cached[0]
+    for row in ensure_pool_keys(pool_id):
+        _active_kids[(pool_id, row.purpose)] = (row.kid, time.monotonic())
+        _public_keys.setdefault(row.kid, _PublicKey(pool_id, row.purpose, _import(row.public_jwk)))
+    return _active_kids[(pool_id, purpose)][0]
+
+
+def _import(public_jwk: dict[str, Any]) -> RSAKey:
+    return RSAKey.import_key({name: public_jwk[name] for name in ("kty", "n", "e")})
+
+
+def _private_key(kid: str) -> RSAKey:
+    key = _private_keys.get(kid)
+    if key is None:
+        row = SigningKey.objects.only("private_key_encrypted").get(kid=kid)
+        key = RSAKey.import_key(crypto.decrypt(row.private_key_encrypted))
+        _private_keys[kid] = key
+    return key
+
+
+def sign(pool_id: str, purpose: str, claims: dict[str, Any]) -> str:
+    """A compact RS256 JWS of ``claims`` under the pool's active key for ``purpose``.
+
+    The header is Cognito's ``{"kid", "alg"}``, without ``typ`` (reference §3.1).
+    """
+    kid = _active_kid(pool_id, purpose)
+    payload = json.dumps(claims, separators=(",", ":")).encode()
+    return jws.serialize_compact({"kid": kid, "alg": ALGORITHM}, payload, _private_key(kid))
+
+
+def _public_key(kid: str) -> _PublicKey | None:
+    found = _public_keys.get(kid)
+    if found is None:
+        row = SigningKey.objects.filter(kid=kid).only("pool_id", "purpose", "public_jwk").first()
+        if row is None:
+            return None
+        found = _PublicKey(row.pool_id, row.purpose, _import(row.public_jwk))
+        _public_keys[kid] = found
+    return found
+
+
+def _b64_json(segment: str) -> Any:
+    padded = segment + "=" * (-len(segment) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+
+
+def verify(token: str) -> VerifiedToken:
+    """Check the signature of ``token`` against the key its ``kid`` names, active or retired.
+
+    Only the signature is checked here; the claims (``exp``, ``iss``, ``token_use``) are
+    the caller's. Anything else, from a malformed string to ``alg: none``, raises
+    InvalidTokenError.
+    """
+    try:
+        header = _b64_json(token.split(".", 1)[0])
+        kid = header.get("kid") if isinstance(header, dict) else None
+        if not isinstance(kid, str) or header.get("alg") != ALGORITHM:
+            raise InvalidTokenError("unexpected header")
+        public = _public_key(kid)
+        if public is None:
+            raise InvalidTokenError("unknown kid")
+        verified = jws.deserialize_compact(token, public.key, algorithms=[ALGORITHM])
+        claims = json.loads(verified.payload)
+    except InvalidTokenError:
+        raise
+    except (JoseError, ValueError, UnicodeError, TypeError) as exc:
+        raise InvalidTokenError(str(exc)) from exc
+    if not isinstance(claims, dict):
+        raise InvalidTokenError("claims are not an object")
+    return VerifiedToken(public.pool_id, public.purpose, kid, claims)
+
+
+def _published(pool_id: str) -> list[SigningKey]:
+    horizon = timezone.now() - MAX_TOKEN_LIFETIME
+    return list(
+        SigningKey.objects.filter(pool_id=pool_id)
+        .filter(Q(retired__isnull=True) | Q(retired__gt=horizon))
+        .order_by("retired", "purpose", "-created")
+    )
+
+
+def jwks(pool_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The pool's JWKS: active keys first, then retired keys whose tokens may still be valid."""
+    ensure_pool_keys(pool_id)
+    return {"keys": [dict(row.public_jwk) for row in _published(pool_id)]}
+
+
+@dataclass(frozen=True)
+class Rotation:
+    new_kids: list[str]
+    retired_kids: list[str]
+    dropped_kids: list[str]
+
+
+@transaction.atomic
+def rotate_pool_keys(pool_id: str) -> Rotation:
+    """Retire the pool's active keys, make new ones active, and delete keys retired longer
+    ago than any token they signed can live."""
+    now = timezone.now()
+    current = list(
+        SigningKey.objects.select_for_update().filter(pool_id=pool_id, retired__isnull=True)
+    )
+    SigningKey.objects.filter(pk__in=[row.pk for row in current]).update(retired=now)
+    expired = SigningKey.objects.filter(pool_id=pool_id, retired__lte=now - MAX_TOKEN_LIFETIME)
+    dropped = list(expired.values_list("kid", flat=True))
+    expired.delete()
+    new_rows = [_new_key_row(pool_id, purpose) for purpose in Purpose.values]
+    for row in new_rows:
+        row.save()
+    for purpose in Purpose.values:
+        _active_kids.pop((pool_id, purpose), None)
+    for kid in dropped:
+        _public_keys.pop(kid, None)
+        _private_keys.pop(kid, None)
+    return Rotation(
+        new_kids=[row.kid for row in new_rows],
+        retired_kids=[row.kid for row in current],
+        dropped_kids=dropped,
+    )

@@ -1,0 +1,470 @@
+"""The one token service: Cognito's ID, access and refresh tokens for every flow.
+
+Reproduces reference §3: RS256 JWTs under per-pool keys (``oauth.services.keys``) with the
+claims of ``oauth.claims``, and opaque refresh tokens. Every issued access token and
+refresh token has a DOT row holding only its SHA-256 checksum, so ``RevokeToken``,
+``GlobalSignOut`` and ``/oauth2/revoke`` share the same records. A token family is one
+sign-in: its ``origin_jti`` is the refresh tokens' ``token_family`` and every access
+token's ``origin_jti``; revoking a refresh token deletes the family's access-token rows,
+which is what ``authenticate_access_token`` checks with one indexed lookup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import AuditEvent, Group, PoolUser
+from core.errors import (
+    InvalidParameterException,
+    NotAuthorizedException,
+    RefreshTokenReuseException,
+    UnauthorizedException,
+    UnsupportedOperationException,
+    UnsupportedTokenTypeException,
+)
+from oauth import claims as token_claims
+from oauth.claims import ADMIN_SCOPE
+from oauth.models import AccessToken, AppClient, RefreshToken
+from oauth.services import keys
+
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+# Cognito's bounds and defaults (reference §3.2): ID and access tokens 5 min to 1 day, 1 h by
+# default; refresh tokens 60 min to 10 years, 30 days by default.
+MIN_TOKEN_SECONDS = 300
+MAX_TOKEN_SECONDS = int(keys.MAX_TOKEN_LIFETIME.total_seconds())
+DEFAULT_TOKEN_SECONDS = 3600
+DEFAULT_REFRESH_DAYS = 30
+# 512 random bits, URL-safe: well past RFC 6749 §10.10's "infeasible to guess".
+REFRESH_TOKEN_BYTES = 64
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+@dataclass(frozen=True)
+class AccessTokenContext:
+    user: PoolUser
+    client: AppClient
+    claims: dict[str, Any]
+
+
+def _checksum(token: str) -> str:
+    # The same digest DOT's TokenChecksumField keeps, so DOT's views find these rows.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _epoch(moment: dt.datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _validity_seconds(client: AppClient, member: str, value: int | None) -> int:
+    units = client.token_validity_units or {}
+    if member == "RefreshToken":
+        unit = UNIT_SECONDS.get(units.get(member) or "days", 86400)
+        return (value or DEFAULT_REFRESH_DAYS * 86400 // unit) * unit
+    if value is None:
+        return DEFAULT_TOKEN_SECONDS
+    unit = UNIT_SECONDS.get(units.get(member) or "hours", 3600)
+    # Clamped so no token outlives the JWKS publication of its key (keys.MAX_TOKEN_LIFETIME).
+    return min(max(value * unit, MIN_TOKEN_SECONDS), MAX_TOKEN_SECONDS)
+
+
+def access_token_seconds(client: AppClient) -> int:
+    return _validity_seconds(client, "AccessToken", client.access_token_validity)
+
+
+def id_token_seconds(client: AppClient) -> int:
+    return _validity_seconds(client, "IdToken", client.id_token_validity)
+
+
+def refresh_token_seconds(client: AppClient) -> int:
+    return _validity_seconds(client, "RefreshToken", client.refresh_token_validity)
+
+
+def refresh_token_rotation_enabled(client: AppClient) -> bool:
+    """Whether the client rotates refresh tokens; Cognito then refuses REFRESH_TOKEN_AUTH
+    and refreshes only through GetTokensFromRefreshToken (awsdocs, refresh tokens)."""
+    return (client.refresh_token_rotation or {}).get("Feature") == "ENABLED"
+
+
+def _rotation_grace(client: AppClient) -> dt.timedelta:
+    seconds = (client.refresh_token_rotation or {}).get("RetryGracePeriodSeconds") or 0
+    return dt.timedelta(seconds=int(seconds))
+
+
+def _group_claims(user: PoolUser) -> list[token_claims.GroupClaim]:
+    rows = Group.objects.filter(groupmembership__user_id=user.pk).values_list(
+        "name", "precedence", "role_arn"
+    )
+    return [token_claims.GroupClaim(name, precedence, role) for name, precedence, role in rows]
+
+
+@dataclass(frozen=True)
+class _Minted:
+    id_token: str
+    access_token: str
+    access_row: AccessToken
+    expires_in: int
+
+
+def _mint(
+    *,
+    client: AppClient,
+    user: PoolUser,
+    auth_time: dt.datetime,
+    origin_jti: uuid.UUID,
+    scope: str,
+    nonce: str | None,
+    now: dt.datetime,
+) -> _Minted:
+    """Sign an ID and an access token and build (unsaved) the access token's row."""
+    issued_at = _epoch(now)
+    subject = token_claims.TokenSubject(
+        pool_id=client.pool_id,
+        client_id=client.client_id,
+        sub=str(user.sub),
+        username=user.username,
+        auth_time=_epoch(auth_time),
+        issued_at=issued_at,
+        origin_jti=str(origin_jti),
+        event_id=str(uuid.uuid4()),
+    )
+    groups = _group_claims(user)
+    access_seconds = access_token_seconds(client)
+    access_jti = uuid.uuid4()
+    id_token = keys.sign(
+        client.pool_id,
+        keys.Purpose.ID,
+        token_claims.id_token_claims(
+            subject,
+            jti=str(uuid.uuid4()),
+            expires_at=issued_at + id_token_seconds(client),
+            attributes=user.attributes,
+            read_attributes=client.read_attributes or [],
+            groups=groups,
+            nonce=nonce,
+        ),
+    )
+    access_token = keys.sign(
+        client.pool_id,
+        keys.Purpose.ACCESS,
+        token_claims.access_token_claims(
+            subject,
+            jti=str(access_jti),
+            expires_at=issued_at + access_seconds,
+            scope=scope,
+            groups=groups,
+        ),
+    )
+    row = AccessToken(
+        user=user,
+        application=client,
+        token="",
+        token_checksum=_checksum(access_token),
+        expires=now + dt.timedelta(seconds=access_seconds),
+        scope=scope,
+        jti=access_jti,
+        origin_jti=origin_jti,
+    )
+    return _Minted(id_token, access_token, row, access_seconds)
+
+
+def _new_refresh_row(
+    *,
+    client: AppClient,
+    user: PoolUser,
+    family: uuid.UUID,
+    access_row: AccessToken,
+    expires: dt.datetime,
+    auth_time: dt.datetime,
+    scope: str,
+) -> tuple[str, RefreshToken]:
+    raw = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+    row = RefreshToken(
+        user=user,
+        application=client,
+        token="",
+        token_checksum=_checksum(raw),
+        access_token=access_row,
+        token_family=family,
+        expires=expires,
+        auth_time=auth_time,
+        scope=scope,
+    )
+    return raw, row
+
+
+def _as_datetime(value: dt.datetime | int | float | None, default: dt.datetime) -> dt.datetime:
+    if value is None:
+        return default
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+
+
+@transaction.atomic
+def issue_token_set(
+    *,
+    client: AppClient,
+    user: PoolUser,
+    auth_time: dt.datetime | int | None = None,
+    scopes: list[str] | None = None,
+    nonce: str | None = None,
+    include_refresh_token: bool = True,
+) -> TokenSet:
+    """Tokens for a completed sign-in: a new family (``origin_jti``).
+
+    ``scopes`` are OAuth scopes; API flows leave them out and get Cognito's
+    ``aws.cognito.signin.user.admin``.
+    """
+    now = timezone.now()
+    signed_in = _as_datetime(auth_time, now)
+    scope = " ".join(scopes) if scopes else ADMIN_SCOPE
+    family = uuid.uuid4()
+    minted = _mint(
+        client=client,
+        user=user,
+        auth_time=signed_in,
+        origin_jti=family,
+        scope=scope,
+        nonce=nonce,
+        now=now,
+    )
+    minted.access_row.save()
+    refresh_token: str | None = None
+    if include_refresh_token:
+        refresh_token, row = _new_refresh_row(
+            client=client,
+            user=user,
+            family=family,
+            access_row=minted.access_row,
+            expires=now + dt.timedelta(seconds=refresh_token_seconds(client)),
+            auth_time=signed_in,
+            scope=scope,
+        )
+        row.save()
+    return TokenSet(minted.id_token, minted.access_token, refresh_token, minted.expires_in)
+
+
+def _usable_refresh_row(client: AppClient, refresh_token: str, now: dt.datetime) -> RefreshToken:
+    row = (
+        RefreshToken.objects.select_related("user__pool")
+        .filter(token_checksum=_checksum(refresh_token))
+        .first()
+    )
+    if row is None:
+        raise NotAuthorizedException("Invalid Refresh Token")
+    if row.application_id != client.pk:
+        # Cognito's answer since 2022 (aws/aws-sdk-js#4016).
+        raise NotAuthorizedException("Refresh Token has different Client")
+    if row.revoked is not None:
+        if row.rotated is None:
+            raise NotAuthorizedException("Refresh Token has been revoked")
+        if now >= row.rotated + _rotation_grace(client):
+            raise RefreshTokenReuseException()
+    if row.expires is not None and now >= row.expires:
+        raise NotAuthorizedException("Refresh Token has expired")
+    user = row.user
+    if user.tokens_valid_after is not None and row.created < user.tokens_valid_after:
+        raise NotAuthorizedException("Refresh Token has been revoked")
+    if not user.enabled:
+        raise NotAuthorizedException("User is disabled.")
+    return row
+
+
+@transaction.atomic
+def refresh_tokens(*, client: AppClient, refresh_token: str) -> TokenSet:
+    """REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken and the refresh_token grant.
+
+    New ID and access tokens in the same family; ``auth_time`` stays at the sign-in. With
+    rotation on, a new refresh token too (expiring when the old one would have: rotation
+    does not extend a session), and the old one stops working after the grace period.
+    """
+    now = timezone.now()
+    row = _usable_refresh_row(client, refresh_token, now)
+    family = row.token_family or uuid.uuid4()
+    auth_time = row.auth_time or row.created
+    minted = _mint(
+        client=client,
+        user=row.user,
+        auth_time=auth_time,
+        origin_jti=family,
+        scope=row.scope or ADMIN_SCOPE,
+        nonce=None,
+        now=now,
+    )
+    minted.access_row.save()
+    new_refresh_token: str | None = None
+    if refresh_token_rotation_enabled(client):
+        new_refresh_token, new_row = _new_refresh_row(
+            client=client,
+            user=row.user,
+            family=family,
+            access_row=minted.access_row,
+            expires=row.expires or now + dt.timedelta(seconds=refresh_token_seconds(client)),
+            auth_time=auth_time,
+            scope=row.scope,
+        )
+        new_row.save()
+        if row.rotated is None:
+            RefreshToken.objects.filter(pk=row.pk).update(revoked=now, rotated=now, updated=now)
+    return TokenSet(minted.id_token, minted.access_token, new_refresh_token, minted.expires_in)
+
+
+def authenticate_access_token(
+    access_token: str, *, required_scope: str | None = ADMIN_SCOPE
+) -> AccessTokenContext:
+    """The user and client behind an access token, as every ``AccessToken`` action needs.
+
+    The signature is checked against the key its ``kid`` names (active or retired) and
+    the claims against that key's pool; revocation is one indexed lookup of the token's
+    row, which RevokeToken, GlobalSignOut and deleting the user remove. The user-pool API
+    requires ``aws.cognito.signin.user.admin``; ``/oauth2/userInfo`` passes ``openid``.
+    """
+    try:
+        verified = keys.verify(access_token)
+    except keys.InvalidTokenError as exc:
+        raise NotAuthorizedException("Invalid Access Token") from exc
+    claims = verified.claims
+    expires_at = claims.get("exp")
+    if (
+        verified.purpose != keys.Purpose.ACCESS
+        or claims.get("token_use") != "access"
+        or claims.get("iss") != token_claims.issuer(verified.pool_id)
+        or not isinstance(expires_at, int)
+    ):
+        raise NotAuthorizedException("Invalid Access Token")
+    if expires_at <= time.time():
+        raise NotAuthorizedException("Access Token has expired")
+    if required_scope is not None and required_scope not in str(claims.get("scope", "")).split():
+        raise NotAuthorizedException("Access Token does not have required scopes")
+    row = (
+        AccessToken.objects.select_related("user__pool", "application")
+        .filter(token_checksum=_checksum(access_token))
+        .first()
+    )
+    if row is None or row.user is None or row.application is None:
+        raise NotAuthorizedException("Access Token has been revoked")
+    user = row.user
+    if not user.enabled or (
+        user.tokens_valid_after is not None and row.created < user.tokens_valid_after
+    ):
+        raise NotAuthorizedException("Access Token has been revoked")
+    client = row.application
+    client.pool = user.pool
+    return AccessTokenContext(user=user, client=client, claims=claims)
+
+
+@transaction.atomic
+def global_sign_out(user: PoolUser, *, actor: str = "") -> None:
+    """GlobalSignOut / AdminUserGlobalSignOut: every token the user holds stops working.
+
+    Also what disabling the user and resetting the password call.
+    """
+    now = timezone.now()
+    PoolUser.objects.filter(pk=user.pk).update(tokens_valid_after=now)
+    user.tokens_valid_after = now
+    RefreshToken.objects.filter(user=user, revoked__isnull=True).update(revoked=now, updated=now)
+    AccessToken.objects.filter(user=user).delete()
+    AuditEvent.objects.create(pool_id=user.pool_id, user=user, event="global_sign_out", actor=actor)
+
+
+def _revoke_family(family: uuid.UUID, now: dt.datetime) -> None:
+    RefreshToken.objects.filter(token_family=family, revoked__isnull=True).update(
+        revoked=now, updated=now
+    )
+    # A rotated-out token still inside its grace period must die with its family too.
+    RefreshToken.objects.filter(token_family=family, rotated__isnull=False).update(rotated=None)
+    AccessToken.objects.filter(origin_jti=family).delete()
+
+
+def _looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2
+
+
+@transaction.atomic
+def revoke_refresh_token(*, client: AppClient, token: str) -> None:
+    """RevokeToken and ``/oauth2/revoke`` for an authenticated client.
+
+    Revokes the refresh token, its family's other refresh tokens and every access token
+    minted from them. An unknown or already revoked token is not an error (RFC 7009 §2.2);
+    an access or ID token is UnsupportedTokenTypeException; another client's token is
+    refused (RFC 7009 §2.1).
+    """
+    if not client.enable_token_revocation:
+        raise UnsupportedOperationException("Token revocation is not enabled for this client.")
+    if _looks_like_jwt(token):
+        raise UnsupportedTokenTypeException("Only refresh tokens can be revoked.")
+    row = (
+        RefreshToken.objects.select_related("user").filter(token_checksum=_checksum(token)).first()
+    )
+    if row is None:
+        return
+    if row.application_id != client.pk:
+        raise UnauthorizedException("The token was not issued to this client.")
+    now = timezone.now()
+    if row.token_family is not None:
+        _revoke_family(row.token_family, now)
+    else:
+        RefreshToken.objects.filter(pk=row.pk).update(revoked=now, rotated=None, updated=now)
+        if row.access_token_id is not None:
+            AccessToken.objects.filter(pk=row.access_token_id).delete()
+    AuditEvent.objects.create(
+        pool_id=client.pool_id,
+        user=row.user,
+        event="revoke_token",
+        actor=client.client_id,
+        details={"origin_jti": str(row.token_family) if row.token_family else ""},
+    )
+
+
+def _client_secret_matches(client: AppClient, secret: str | None) -> bool:
+    if not client.has_secret:
+        return True
+    return bool(secret) and client.secret_matches(secret or "")
+
+
+def revoke_token(*, client_id: str, client_secret: str | None, token: str) -> None:
+    """RevokeToken: authenticate the client by id and secret, then revoke ``token``."""
+    client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
+    if client is None or not _client_secret_matches(client, client_secret):
+        raise UnauthorizedException()
+    revoke_refresh_token(client=client, token=token)
+
+
+def _refresh_flow_allowed(client: AppClient) -> bool:
+    flows = client.effective_auth_flows
+    # Clients configured with only the legacy names (ADMIN_NO_SRP_AUTH, …) predate
+    # ALLOW_REFRESH_TOKEN_AUTH and always refresh (reference §2.1).
+    return "ALLOW_REFRESH_TOKEN_AUTH" in flows or not any(f.startswith("ALLOW_") for f in flows)
+
+
+def get_tokens_from_refresh_token(
+    *, client: AppClient, client_secret: str | None, refresh_token: str
+) -> TokenSet:
+    """GetTokensFromRefreshToken: the client's secret, when it has one, comes in clear."""
+    if client.has_secret:
+        if not client_secret:
+            raise NotAuthorizedException(
+                f"Client {client.client_id} is configured for secret but secret was not received"
+            )
+        if not client.secret_matches(client_secret):
+            raise NotAuthorizedException(f"Unable to verify secret for client {client.client_id}")
+    if not _refresh_flow_allowed(client):
+        raise InvalidParameterException("Refresh Token auth flow not enabled for this client")
+    return refresh_tokens(client=client, refresh_token=refresh_token)
