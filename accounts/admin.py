@@ -30,23 +30,9 @@ from accounts.models import (
     PoolUser,
     UserPool,
 )
+from accounts.services import pools as pool_services
+from accounts.services import users as user_services
 from core.errors import CognitoError
-
-
-class _LazyModule:
-    """Resolves a service module on first use (temporary while it is being written)."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __getattr__(self, attr: str) -> Any:
-        import importlib
-
-        return getattr(importlib.import_module(self._name), attr)
-
-
-user_services = _LazyModule("accounts.services.users")
-token_services = _LazyModule("oauth.services.tokens")
 
 
 def _pretty_json(value: Any) -> SafeString:
@@ -66,6 +52,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class DeleteThroughServiceMixin:
+    """Deleting in the console runs the Delete* service, which takes dependent rows (tokens,
+    memberships, users of a pool) with it exactly as the API does. So the operator needs
+    delete permission on the object alone, not on every dependent model as Django's default
+    asks, and the confirmation page summarises the dependents by count instead of listing a
+    pool's 100,000 users one by one."""
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, ...]:
+        _listed, model_count, _perms_needed, protected = super().get_deleted_objects(  # type: ignore[misc]
+            objs, request
+        )
+        return [str(obj) for obj in objs], model_count, set(), protected
+
+
+def console_actor(request: HttpRequest) -> str:
+    return f"console:{request.user.get_username()}"
+
+
 # --- pools --------------------------------------------------------------------------------
 class GroupSummaryInline(admin.TabularInline):
     model = Group
@@ -80,7 +84,7 @@ class GroupSummaryInline(admin.TabularInline):
 
 
 @admin.register(UserPool)
-class UserPoolAdmin(admin.ModelAdmin):
+class UserPoolAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     """Pools are created with CreateUserPool (defaults and validation live there); the
     console renames them, toggles deletion protection and shows the rest."""
 
@@ -145,6 +149,32 @@ class UserPoolAdmin(admin.ModelAdmin):
         obj.modified = timezone.now()
         super().save_model(request, obj, form, change)
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, ...]:
+        # Django then refuses the whole deletion and names these pools, as DeleteUserPool
+        # refuses a pool whose deletion protection is active.
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        protected = [
+            *protected,
+            *(
+                f"{pool} has deletion protection"
+                for pool in objs
+                if pool.deletion_protection == DeletionProtection.ACTIVE
+            ),
+        ]
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: UserPool) -> None:
+        pool_services.delete_user_pool(pool=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[UserPool]) -> None:
+        for pool in queryset:
+            try:
+                pool_services.delete_user_pool(pool=pool)
+            except CognitoError as exc:
+                self.message_user(
+                    request, f"{pool.id}: {exc.type_name}: {exc.message}", messages.ERROR
+                )
+
     @admin.display(description="users", ordering="users_total")
     def user_count(self, obj: UserPool) -> int:
         return int(obj.users_total)  # type: ignore[attr-defined]
@@ -208,17 +238,26 @@ class GroupMembershipOnGroupInline(admin.TabularInline):
 
 
 # --- pool users -------------------------------------------------------------------------------
+def _sign_out_everywhere(*, user: PoolUser, actor: str) -> None:
+    # Imported here: oauth builds on accounts, so accounts must not import it at load time.
+    from oauth.services import tokens
+
+    tokens.global_sign_out(user, actor=actor)
+
+
 def _per_user_action(
-    verb: str, operation: Callable[[PoolUser], object]
+    verb: str, operation: Callable[..., object]
 ) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[PoolUser]], None]:
-    """An admin action running one service call per selected user, reporting each."""
+    """An admin action calling ``operation(user=, actor=)`` (the service behind the matching
+    Admin* API operation) once per selected user, and reporting each outcome."""
 
     def run(
         modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[PoolUser]
     ) -> None:
+        actor = console_actor(request)
         for user in queryset.select_related("pool"):
             try:
-                operation(user)
+                operation(user=user, actor=actor)
             except CognitoError as exc:
                 modeladmin.message_user(
                     request, f"{user.username}: {exc.type_name}: {exc.message}", messages.ERROR
@@ -230,7 +269,7 @@ def _per_user_action(
 
 
 @admin.register(PoolUser)
-class PoolUserAdmin(admin.ModelAdmin):
+class PoolUserAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     """Users are created with AdminCreateUser or SignUp; the console views them, manages
     group memberships, and changes state only through the actions below."""
 
@@ -278,33 +317,28 @@ class PoolUserAdmin(admin.ModelAdmin):
 
     # Each action delegates to the service the matching Admin* API operation uses.
     disable_users = admin.action(description="Disable selected users")(
-        _per_user_action("Disabled", lambda user: user_services.admin_disable_user(user=user))
+        _per_user_action("Disabled", user_services.admin_disable_user)
     )
     enable_users = admin.action(description="Enable selected users")(
-        _per_user_action("Enabled", lambda user: user_services.admin_enable_user(user=user))
+        _per_user_action("Enabled", user_services.admin_enable_user)
     )
     confirm_users = admin.action(description="Confirm sign-up of selected users")(
-        _per_user_action("Confirmed", lambda user: user_services.admin_confirm_sign_up(user=user))
+        _per_user_action("Confirmed", user_services.admin_confirm_sign_up)
     )
     reset_passwords = admin.action(description="Reset passwords of selected users")(
-        _per_user_action(
-            "Reset the password of",
-            lambda user: user_services.admin_reset_user_password(user=user),
-        )
+        _per_user_action("Reset the password of", user_services.admin_reset_user_password)
     )
     sign_out_everywhere = admin.action(description="Sign selected users out everywhere")(
-        _per_user_action("Signed out", lambda user: token_services.global_sign_out(user))
+        _per_user_action("Signed out", _sign_out_everywhere)
     )
 
     def delete_model(self, request: HttpRequest, obj: PoolUser) -> None:
-        user_services.admin_delete_user(user=obj)
+        user_services.admin_delete_user(user=obj, actor=console_actor(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PoolUser]) -> None:
         # Django's "delete selected" confirmation page, but each row goes through
         # AdminDeleteUser's service rather than a bulk SQL delete.
-        _per_user_action("Deleted", lambda user: user_services.admin_delete_user(user=user))(
-            self, request, queryset
-        )
+        _per_user_action("Deleted", user_services.admin_delete_user)(self, request, queryset)
 
 
 # --- groups -----------------------------------------------------------------------------------

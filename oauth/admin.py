@@ -19,7 +19,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from oauth2_provider import admin as dot_admin
 
+from accounts.admin import DeleteThroughServiceMixin, console_actor
 from oauth.models import AccessToken, AppClient, Grant, IDToken, RefreshToken
+from oauth.services import clients as client_services
 
 for _model in (AppClient, Grant, IDToken, AccessToken, RefreshToken):
     if admin.site.is_registered(_model):
@@ -43,7 +45,7 @@ _JSON_SETTINGS = (
 
 
 @admin.register(AppClient)
-class AppClientAdmin(admin.ModelAdmin):
+class AppClientAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     list_display = ("client_id", "name", "pool", "secret", "created")
     list_filter = ("pool",)
     search_fields = ("client_id", "name", "pool__id", "pool__name")
@@ -74,6 +76,15 @@ class AppClientAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def delete_model(self, request: HttpRequest, obj: AppClient) -> None:
+        client_services.delete_user_pool_client(
+            pool=obj.pool, client_id=obj.client_id, actor=console_actor(request)
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for client in queryset.select_related("pool"):
+            self.delete_model(request, client)
 
     @admin.display(description="secret")
     def secret(self, obj: AppClient) -> str:

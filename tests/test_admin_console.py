@@ -1,0 +1,396 @@
+"""The admin console: every page renders, user actions go through the services, secrets
+never reach the HTML, and pool users cannot sign in to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import reverse
+
+from accounts.admin import MembershipForm
+from accounts.models import (
+    AuditEvent,
+    DeletionProtection,
+    Group,
+    GroupMembership,
+    OutboxMessage,
+    PoolUser,
+    UserPool,
+    UserStatus,
+)
+from accounts.services import passwords
+from api.models import AccessKey
+from core import crypto
+from core.errors import NotAuthorizedException
+from oauth.admin import SECRET_NONE, SECRET_SET, AppClientAdmin
+from oauth.models import AccessToken, AppClient, Grant, IDToken, RefreshToken
+from oauth.services import tokens
+
+USER_PASSWORD = "Corr3ct-Horse-Battery!"
+TEMPORARY_PASSWORD_IN_MAIL = "Tmp-Passw0rd-in-mail!"
+
+
+@dataclass
+class Console:
+    pool: UserPool
+    other_pool: UserPool
+    alice: PoolUser
+    bob: PoolUser
+    carol: PoolUser
+    client: AppClient
+    public_client: AppClient
+    client_secret: str
+    group: Group
+    access_key: AccessKey
+    access_key_secret: str
+    outbox: OutboxMessage
+    audit: AuditEvent
+    token_set: tokens.TokenSet
+
+    def secrets(self) -> list[str]:
+        values = [
+            self.client_secret,
+            self.client.secret_encrypted,
+            self.client.secret_digest,
+            self.access_key_secret,
+            self.access_key.secret_encrypted,
+            TEMPORARY_PASSWORD_IN_MAIL,
+            self.token_set.access_token,
+            self.token_set.id_token,
+        ]
+        if self.token_set.refresh_token:
+            values.append(self.token_set.refresh_token)
+        for user in (self.alice, self.bob, self.carol):
+            values += [user.password_hash, user.srp_salt, user.srp_verifier]
+        return values
+
+
+def _user(pool: UserPool, username: str, status: str, **attributes: str) -> PoolUser:
+    user = PoolUser(pool=pool, username=username, username_key=username.lower(), status=status)
+    user.set_attributes(attributes)
+    passwords.set_password(user, USER_PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def console(db: None) -> Console:
+    pool = UserPool.objects.create(name="console-pool", mfa_configuration="OPTIONAL")
+    other_pool = UserPool.objects.create(
+        name="protected-pool", deletion_protection=DeletionProtection.ACTIVE
+    )
+    alice = _user(
+        pool,
+        "alice",
+        UserStatus.CONFIRMED,
+        email="alice@example.com",
+        email_verified="true",
+        phone_number="+15555550100",
+        family_name="Liddell",
+    )
+    bob = _user(pool, "bob", UserStatus.UNCONFIRMED, email="bob@example.com")
+    carol = _user(other_pool, "carol", UserStatus.CONFIRMED, email="carol@example.org")
+
+    client = AppClient(pool=pool, name="web", client_type="confidential")
+    client_secret = client.generate_secret()
+    client.save()
+    public_client = AppClient.objects.create(pool=pool, name="spa", client_type="public")
+
+    group = Group.objects.create(pool=pool, name="admins", precedence=1)
+    GroupMembership.objects.create(group=group, user=alice)
+    access_key, access_key_secret = AccessKey.issue(description="ci")
+    outbox = OutboxMessage.objects.create(
+        pool=pool,
+        recipient="bob@example.com",
+        subject="Your temporary password",
+        body=f"Your username is bob and temporary password is {TEMPORARY_PASSWORD_IN_MAIL}",
+        attempts=2,
+        last_error="SMTP 451 try later",
+    )
+    audit = AuditEvent.objects.create(
+        pool=pool, user=alice, event="AdminCreateUser", actor="ci", details={"via": "test"}
+    )
+    token_set = tokens.issue_token_set(client=client, user=alice)
+    return Console(
+        pool=pool,
+        other_pool=other_pool,
+        alice=alice,
+        bob=bob,
+        carol=carol,
+        client=client,
+        public_client=public_client,
+        client_secret=client_secret,
+        group=group,
+        access_key=access_key,
+        access_key_secret=access_key_secret,
+        outbox=outbox,
+        audit=audit,
+        token_set=token_set,
+    )
+
+
+def _assert_no_secret(html: str, console: Console, page: str) -> None:
+    for secret in console.secrets():
+        assert secret, "fixture secrets are non-empty"
+        assert secret not in html, f"{page} leaks a secret"
+
+
+def test_every_page_renders_and_no_secret_reaches_the_html(
+    admin_client: Client, console: Console
+) -> None:
+    objects: list[Any] = [
+        console.pool,
+        console.alice,
+        console.group,
+        console.client,
+        console.access_key,
+        console.outbox,
+        console.audit,
+    ]
+    objects += list(AccessToken.objects.all()) + list(RefreshToken.objects.all())
+    pages = [reverse("admin:index")]
+    for obj in objects:
+        info = (obj._meta.app_label, obj._meta.model_name)
+        pages.append(reverse("admin:{}_{}_changelist".format(*info)))
+        pages.append(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+    pages += [reverse("admin:accounts_group_add"), reverse("admin:api_accesskey_add")]
+
+    for page in pages:
+        response = admin_client.get(page)
+        assert response.status_code == 200, page
+        _assert_no_secret(response.content.decode(), console, page)
+
+    client_list = admin_client.get(reverse("admin:oauth_appclient_changelist")).content.decode()
+    assert SECRET_SET in client_list
+    assert SECRET_NONE in client_list
+    user_page = admin_client.get(
+        reverse("admin:accounts_pooluser_change", args=[console.alice.pk])
+    ).content.decode()
+    # Attributes appear read-only as a table, sub included.
+    assert "<td>family_name</td><td>Liddell</td>" in user_page
+    assert f"<td>sub</td><td>{console.alice.sub}</td>" in user_page
+    assert 'name="password_hash"' not in user_page
+    pool_list = admin_client.get(reverse("admin:accounts_userpool_changelist"))
+    counts = {pool.pk: pool.users_total for pool in pool_list.context["cl"].result_list}
+    assert counts == {console.pool.pk: 2, console.other_pool.pk: 1}
+    outbox_list = admin_client.get(reverse("admin:accounts_outboxmessage_changelist"))
+    assert "SMTP 451 try later" in outbox_list.content.decode()
+    assert "failing" in outbox_list.content.decode()
+
+
+def test_console_shows_our_models_once_and_not_dot_internals() -> None:
+    assert isinstance(admin.site._registry[AppClient], AppClientAdmin)
+    assert not admin.site.is_registered(Grant)
+    assert not admin.site.is_registered(IDToken)
+    registered = [model._meta.label for model in admin.site._registry]
+    assert len(registered) == len(set(registered))
+    assert {"accounts.UserPool", "accounts.PoolUser", "api.AccessKey"} <= set(registered)
+
+
+def _changelist(admin_client: Client, **params: str) -> list[str]:
+    response = admin_client.get(reverse("admin:accounts_pooluser_changelist"), params)
+    assert response.status_code == 200
+    return sorted(user.username for user in response.context["cl"].result_list)
+
+
+def test_user_search_and_filters(admin_client: Client, console: Console) -> None:
+    assert _changelist(admin_client, q="alice@example.com") == ["alice"]
+    assert _changelist(admin_client, q=str(console.bob.sub)) == ["bob"]
+    assert _changelist(admin_client, q="+15555550100") == ["alice"]
+    assert _changelist(admin_client, q="carol") == ["carol"]
+    assert _changelist(admin_client, status__exact="UNCONFIRMED") == ["bob"]
+    assert _changelist(admin_client, pool__id__exact=console.other_pool.pk) == ["carol"]
+    console.bob.enabled = False
+    console.bob.save(update_fields=["enabled"])
+    assert _changelist(admin_client, enabled__exact="0") == ["bob"]
+    assert _changelist(admin_client, enabled__exact="1") == ["alice", "carol"]
+
+
+def _run_action(admin_client: Client, action: str, *selected: PoolUser) -> list[str]:
+    response = admin_client.post(
+        reverse("admin:accounts_pooluser_changelist"),
+        {"action": action, "_selected_action": [user.pk for user in selected]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_user_actions_change_state_through_the_services(
+    admin_client: Client, console: Console
+) -> None:
+    alice, bob = console.alice, console.bob
+
+    assert _run_action(admin_client, "disable_users", alice, bob) == [
+        "Disabled alice.",
+        "Disabled bob.",
+    ]
+    alice.refresh_from_db()
+    assert alice.enabled is False
+    assert _run_action(admin_client, "enable_users", alice) == ["Enabled alice."]
+    alice.refresh_from_db()
+    assert alice.enabled is True
+
+    assert _run_action(admin_client, "confirm_users", bob) == ["Confirmed bob."]
+    bob.refresh_from_db()
+    assert bob.status == UserStatus.CONFIRMED
+
+    # Disabling signed alice out (Cognito revokes tokens on disable) ...
+    with pytest.raises(NotAuthorizedException):
+        tokens.authenticate_access_token(console.token_set.access_token)
+    # ... and "sign out everywhere" revokes what was issued since: access and refresh token.
+    fresh = tokens.issue_token_set(client=console.client, user=alice)
+    assert tokens.authenticate_access_token(fresh.access_token).user == alice
+    assert _run_action(admin_client, "sign_out_everywhere", alice) == ["Signed out alice."]
+    with pytest.raises(NotAuthorizedException):
+        tokens.authenticate_access_token(fresh.access_token)
+    with pytest.raises(NotAuthorizedException):
+        tokens.refresh_tokens(client=console.client, refresh_token=fresh.refresh_token or "")
+    assert AuditEvent.objects.filter(
+        user=alice, event="global_sign_out", actor="console:admin"
+    ).exists()
+
+    assert _run_action(admin_client, "reset_passwords", alice) == ["Reset the password of alice."]
+    alice.refresh_from_db()
+    assert alice.status == UserStatus.RESET_REQUIRED
+
+    confirm_page = admin_client.post(
+        reverse("admin:accounts_pooluser_changelist"),
+        {"action": "delete_selected", "_selected_action": [bob.pk]},
+    )
+    assert confirm_page.status_code == 200  # Django's "are you sure?" page first
+    assert PoolUser.objects.filter(pk=bob.pk).exists()
+    response = admin_client.post(
+        reverse("admin:accounts_pooluser_changelist"),
+        {"action": "delete_selected", "_selected_action": [bob.pk], "post": "yes"},
+        follow=True,
+    )
+    assert "Deleted bob." in [str(message) for message in response.context["messages"]]
+    assert not PoolUser.objects.filter(pk=bob.pk).exists()
+
+    response = admin_client.post(
+        reverse("admin:accounts_pooluser_delete", args=[alice.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not PoolUser.objects.filter(pk=alice.pk).exists()
+
+
+def test_service_errors_are_error_messages_not_500s(admin_client: Client, console: Console) -> None:
+    # AdminConfirmSignUp refuses a user who is not UNCONFIRMED; bob still gets confirmed.
+    assert _run_action(admin_client, "confirm_users", console.alice, console.bob) == [
+        "alice: NotAuthorizedException: User cannot be confirmed. Current status is CONFIRMED",
+        "Confirmed bob.",
+    ]
+    # AdminResetUserPassword needs a verified email or phone number, which carol lacks.
+    (message,) = _run_action(admin_client, "reset_passwords", console.carol)
+    assert message.startswith("carol: InvalidParameterException: Cannot reset password")
+    console.carol.refresh_from_db()
+    assert console.carol.status == UserStatus.CONFIRMED
+
+
+def test_pool_user_cannot_sign_in_to_the_console(console: Console) -> None:
+    browser = Client()
+    response = browser.post(
+        reverse("admin:login"),
+        {"username": "alice", "password": USER_PASSWORD, "next": "/admin/"},
+    )
+    assert response.status_code == 200  # the login form again, with its error
+    assert "_auth_user_id" not in browser.session
+    assert browser.get(reverse("admin:index")).status_code == 302
+
+
+def test_staff_login_still_works(admin_user: Any) -> None:
+    browser = Client()
+    response = browser.post(
+        reverse("admin:login"), {"username": "admin", "password": "password", "next": "/admin/"}
+    )
+    assert response.status_code == 302
+    assert browser.get(reverse("admin:index")).status_code == 200
+
+
+def test_access_key_secret_is_shown_once_then_deactivated(
+    admin_client: Client, console: Console
+) -> None:
+    response = admin_client.post(reverse("admin:api_accesskey_add"), {"description": "deploy"})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    key = AccessKey.objects.get(description="deploy")
+    secret = key.get_secret()
+    html = response.content.decode()
+    assert key.access_key_id in html
+    assert secret in html
+    assert key.secret_encrypted not in html
+
+    for page in (
+        reverse("admin:api_accesskey_change", args=[key.pk]),
+        reverse("admin:api_accesskey_changelist"),
+    ):
+        assert secret not in admin_client.get(page).content.decode()
+
+    response = admin_client.post(
+        reverse("admin:api_accesskey_changelist"),
+        {"action": "deactivate", "_selected_action": [key.pk, console.access_key.pk]},
+        follow=True,
+    )
+    assert "Deactivated 2 access key(s)." in [str(m) for m in response.context["messages"]]
+    assert not AccessKey.objects.filter(active=True).exists()
+    assert crypto.decrypt(key.secret_encrypted) == secret
+
+
+def test_deleting_clients_and_pools_goes_through_their_services(
+    admin_client: Client, console: Console
+) -> None:
+    protected = reverse("admin:accounts_userpool_delete", args=[console.other_pool.pk])
+    assert admin_client.get(protected).status_code == 403
+
+    # The app client holds alice's tokens, which go with it (DeleteUserPoolClient).
+    client_delete = reverse("admin:oauth_appclient_delete", args=[console.client.pk])
+    assert admin_client.post(client_delete, {"post": "yes"}).status_code == 302
+    assert not AppClient.objects.filter(pk=console.client.pk).exists()
+    assert not RefreshToken.objects.filter(user=console.alice).exists()
+    assert AuditEvent.objects.filter(event="DeleteUserPoolClient").exists()
+
+    pool_delete = reverse("admin:accounts_userpool_delete", args=[console.pool.pk])
+    confirm = admin_client.get(pool_delete)
+    assert confirm.status_code == 200
+    assert dict(confirm.context["model_count"])["pool users"] == 2  # summarised, not listed
+    assert admin_client.post(pool_delete, {"post": "yes"}).status_code == 302
+    assert not UserPool.objects.filter(pk=console.pool.pk).exists()
+    assert not PoolUser.objects.filter(pk__in=[console.alice.pk, console.bob.pk]).exists()
+
+    # A bulk delete names the protected pool and deletes nothing.
+    response = admin_client.post(
+        reverse("admin:accounts_userpool_changelist"),
+        {"action": "delete_selected", "_selected_action": [console.other_pool.pk], "post": "yes"},
+    )
+    assert response.status_code == 200
+    assert f"{console.other_pool} has deletion protection" in response.content.decode()
+    assert UserPool.objects.filter(pk=console.other_pool.pk).exists()
+
+
+def test_membership_stays_within_one_pool(console: Console) -> None:
+    cross_pool = MembershipForm(data={"group": console.group.pk, "user": console.carol.pk})
+    assert not cross_pool.is_valid()
+    assert "different pools" in str(cross_pool.errors)
+    same_pool = MembershipForm(data={"group": console.group.pk, "user": console.bob.pk})
+    assert same_pool.is_valid()
+
+
+def test_audit_and_outbox_are_read_only(admin_client: Client, console: Console) -> None:
+    for name in ("auditevent", "outboxmessage"):
+        assert admin_client.get(reverse(f"admin:accounts_{name}_add")).status_code == 403
+    outbox_page = admin_client.get(
+        reverse("admin:accounts_outboxmessage_change", args=[console.outbox.pk])
+    ).content.decode()
+    assert 'name="recipient"' not in outbox_page  # shown, not editable
+    assert "SMTP 451 try later" in outbox_page
+    post = admin_client.post(
+        reverse("admin:accounts_auditevent_change", args=[console.audit.pk]), {"event": "forged"}
+    )
+    assert post.status_code == 403
+    console.audit.refresh_from_db()
+    assert console.audit.event == "AdminCreateUser"
