@@ -1,5 +1,6 @@
 """PascalCase output shapes for sign-up and user self-service (CodeDeliveryDetailsType,
-AttributeType lists, GetUserResponse)."""
+GetUserResponse). MFA state is read from ``PoolUser.mfa_settings`` as api/shapes/users.py
+describes it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from accounts.models import PoolUser
 from accounts.services.notifications import CodeDelivery
+from api.shapes.users import attribute_list
 
 
 def code_delivery_details(delivery: CodeDelivery) -> dict[str, str]:
@@ -18,20 +20,17 @@ def code_delivery_details(delivery: CodeDelivery) -> dict[str, str]:
     }
 
 
-def attribute_list(values: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"Name": name, "Value": value} for name, value in values.items()]
-
-
 def get_user_response(user: PoolUser, readable: Mapping[str, str]) -> dict[str, Any]:
+    """GetUserResponse: the attributes the token's client may read."""
     result: dict[str, Any] = {
         "Username": user.username,
         "UserAttributes": attribute_list(readable),
     }
-    mfa = user.mfa_settings or {}
-    if mfa.get("UserMFASettingList"):
-        result["UserMFASettingList"] = list(mfa["UserMFASettingList"])
-    if mfa.get("PreferredMfaSetting"):
-        result["PreferredMfaSetting"] = mfa["PreferredMfaSetting"]
-    if mfa.get("MFAOptions"):
-        result["MFAOptions"] = list(mfa["MFAOptions"])
+    settings = user.mfa_settings or {}
+    if options := list(settings.get("mfa_options") or []):
+        result["MFAOptions"] = options
+    if enabled := list(settings.get("enabled") or []):
+        result["UserMFASettingList"] = enabled
+    if preferred := settings.get("preferred"):
+        result["PreferredMfaSetting"] = preferred
     return result
