@@ -75,14 +75,19 @@ def _raise_schema_errors(problems: list[tuple[str, str]], *, for_create: bool) -
     if not problems:
         return
     if for_create:
-        lines = "".join(f"{name}: {problem}\n" for name, problem in problems)
+        lines = "".join(
+            # An undefined custom attribute reads "Type for attribute {custom:x} could not
+            # be determined", without the name in front.
+            f"{problem}\n" if problem.startswith("Type for attribute") else f"{name}: {problem}\n"
+            for name, problem in problems
+        )
         raise InvalidParameterException(f"Attributes did not conform to the schema: {lines}")
     lines = "".join(f"user.{name}: {problem}\n" for name, problem in problems)
     raise InvalidParameterException(f"Invalid user attributes: {lines}")
 
 
-def _unknown(name: str) -> str:
-    if name.startswith("custom:"):
+def _unknown(name: str, *, for_create: bool) -> str:
+    if for_create and name.startswith("custom:"):
         return f"Type for attribute {{{name}}} could not be determined"
     return "Attribute does not exist in the schema."
 
@@ -100,7 +105,7 @@ def validate_attributes(pool: UserPool, attributes: Mapping[str, str], *, for_cr
     for name, value in attributes.items():
         definition = schema.get(name)
         if definition is None:
-            problems.append((name, _unknown(name)))
+            problems.append((name, _unknown(name, for_create=for_create)))
         elif name == "sub" or (not for_create and not definition.get("Mutable", True)):
             problems.append((name, "Attribute cannot be updated."))
         else:

@@ -4,7 +4,6 @@ AdminDeleteUserAttributes, AdminConfirmSignUp and AdminResetUserPassword."""
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -15,7 +14,7 @@ from django.utils import timezone
 from accounts import selectors
 from accounts.models import AuditEvent, PoolUser, UserPool, UserStatus
 from accounts.services import attributes as attribute_rules
-from accounts.services import messaging, passwords, pools
+from accounts.services import codes, messaging, notifications, passwords, pools
 from core.errors import (
     InvalidParameterException,
     NotAuthorizedException,
@@ -57,25 +56,6 @@ def _audit(
 def _touch(user: PoolUser, *fields: str) -> None:
     user.modified = timezone.now()
     user.save(update_fields=[*fields, "modified"])
-
-
-def _revoke_tokens(user: PoolUser) -> None:
-    """Tokens issued before now stop working (the token service also revokes its rows)."""
-    user.tokens_valid_after = timezone.now()
-    user.save(update_fields=["tokens_valid_after"])
-    tokens = _optional_module("oauth.services.tokens")
-    if tokens is not None and hasattr(tokens, "global_sign_out"):
-        tokens.global_sign_out(user)
-
-
-def _optional_module(name: str) -> Any:
-    """A module another part of the project provides, or None while it is not there yet."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
 
 
 # --- AdminCreateUser ---------------------------------------------------------------------
@@ -251,9 +231,12 @@ def admin_enable_user(*, user: PoolUser, actor: str = "") -> None:
 def admin_disable_user(*, user: PoolUser, actor: str = "") -> None:
     """AdminDisableUser: the user can no longer sign in, and every token issued so far is
     revoked (Cognito revokes refresh tokens and their access tokens on disable)."""
+    # Imported here: oauth builds on accounts, so accounts must not import it at load time.
+    from oauth.services import tokens
+
     user.enabled = False
     _touch(user, "enabled")
-    _revoke_tokens(user)
+    tokens.global_sign_out(user, actor=actor)
     _audit(user, "admin_disable_user", pool=user.pool, actor=actor)
 
 
@@ -304,14 +287,10 @@ def admin_reset_user_password(*, user: PoolUser, actor: str = "") -> None:
         )
     user.status = UserStatus.RESET_REQUIRED
     _touch(user, "status")
-    codes = _optional_module("accounts.services.codes")
-    if codes is not None and has_email:
-        code = codes.issue_code(user, "forgot_password")
-        template = pools.verification_message_template(user.pool)
-        body = template["EmailMessage"].replace("{####}", code)
-        messaging.queue_mail(
-            to=user.email, subject=template["EmailSubject"], body=body, pool=user.pool
-        )
+    if has_email:
+        # No SMS sender is configured, so a phone-only user gets the code from an operator.
+        code = codes.issue_code(user, codes.Purpose.FORGOT_PASSWORD)
+        notifications.deliver_code(user, codes.Purpose.FORGOT_PASSWORD, code)
     _audit(user, "admin_reset_user_password", pool=user.pool, actor=actor)
 
 
