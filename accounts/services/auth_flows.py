@@ -36,8 +36,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, PoolUser, UserPool, UserStatus
 from accounts.selectors import get_user_by_alias
-from accounts.services import lockout, passwords, srp
-from accounts.services.pools import get_user_pool
+from accounts.services import attributes as attribute_rules
+from accounts.services import lockout, passwords, pools, srp
 from core.errors import (
     InvalidParameterException,
     NotAuthorizedException,
@@ -46,11 +46,12 @@ from core.errors import (
     UserNotConfirmedException,
     UserNotFoundException,
 )
+from oauth.services import tokens
 from oauth.services.clients import verify_secret_hash
+from oauth.services.tokens import TokenSet
 
 if TYPE_CHECKING:
     from oauth.models import AppClient
-    from oauth.services.tokens import TokenSet
 
 
 class AuthFlow(enum.StrEnum):
@@ -182,8 +183,7 @@ def next_step_after_password(client: AppClient, user: PoolUser) -> AuthStep:
 
 
 def issue_tokens(client: AppClient, user: PoolUser) -> AuthStep:
-    from oauth.services import tokens
-
+    """The AuthenticationResult of a completed sign-in."""
     token_set = tokens.issue_token_set(client=client, user=user, auth_time=timezone.now())
     return AuthStep(tokens=token_set, user=user)
 
@@ -259,8 +259,6 @@ def _after_password_check(
 def _refresh(client: AppClient, parameters: dict[str, str]) -> AuthStep:
     """REFRESH_TOKEN_AUTH. The SECRET_HASH may be keyed with the internal username (what
     Cognito documents) or any sign-in alias (what the seed's snippet uses)."""
-    from oauth.services import tokens
-
     refresh_token = _required(parameters, "REFRESH_TOKEN")
     secret_hash = parameters.get("SECRET_HASH")
     if client.has_secret and not secret_hash:
@@ -469,8 +467,10 @@ def _open_challenge_session(
         .filter(pk=payload["u"], pool_id=client.pool_id)
         .first()
     )
-    if user is None or not user.enabled:
+    if user is None:
         raise NotAuthorizedException(_SESSION_INVALID)
+    if not user.enabled:
+        raise NotAuthorizedException("User is disabled.")
     return payload, user
 
 
@@ -494,8 +494,6 @@ def _respond_new_password(
 ) -> AuthStep:
     """NEW_PASSWORD_REQUIRED: set the password (pool policy, Cognito's messages) and the
     ``userAttributes.*`` given, then continue as after any verified password."""
-    from accounts.services import attributes as attribute_rules
-
     username = _required(responses, "USERNAME")
     if not _names_user(user.pool, user, username):
         raise NotAuthorizedException(_SESSION_INVALID)
@@ -552,7 +550,7 @@ def _respond(
 
 # --- helpers ---------------------------------------------------------------------------
 def _check_client_in_pool(user_pool_id: str, client: AppClient) -> None:
-    pool = get_user_pool(user_pool_id)
+    pool = pools.get_user_pool(user_pool_id)
     if client.pool_id != pool.id:
         raise ResourceNotFoundException(f"User pool client {client.client_id} does not exist.")
 
@@ -607,8 +605,8 @@ def _verify_secret_hash_any(client: AppClient, names: list[str], secret_hash: st
 def _required_attribute_names(pool: UserPool) -> list[str]:
     return [
         str(definition["Name"])
-        for definition in pool.custom_schema
-        if definition.get("Required") and definition.get("Name")
+        for definition in pools.pool_schema(pool)
+        if definition.get("Required") and definition["Name"] != "sub"
     ]
 
 
