@@ -362,10 +362,24 @@ def test_delete_is_refused_while_deletion_protection_is_active(idp: Any) -> None
     )
 
     idp.update_user_pool(UserPoolId=pool_id, DeletionProtection="INACTIVE")
+    # Users, groups and app clients go with the pool.
+    idp.admin_create_user(UserPoolId=pool_id, Username="someone", MessageAction="SUPPRESS")
+    idp.create_group(UserPoolId=pool_id, GroupName="staff")
+    idp.admin_add_user_to_group(UserPoolId=pool_id, Username="someone", GroupName="staff")
+    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="web")["UserPoolClient"][
+        "ClientId"
+    ]
+    assert idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["EstimatedNumberOfUsers"] == 1
     idp.delete_user_pool(UserPoolId=pool_id)
-    with pytest.raises(ClientError) as excinfo:
-        idp.describe_user_pool(UserPoolId=pool_id)
-    assert _error(excinfo)[0] == "ResourceNotFoundException"
+    for call in (
+        lambda: idp.describe_user_pool(UserPoolId=pool_id),
+        lambda: idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id),
+        lambda: idp.delete_user_pool(UserPoolId=pool_id),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert _error(excinfo)[0] == "ResourceNotFoundException"
+    assert idp.list_user_pools(MaxResults=60)["UserPools"] == []
 
 
 def test_list_user_pools_pages_with_next_token(idp: Any, idp_raw: Any) -> None:
