@@ -297,34 +297,79 @@ def admin_reset_user_password(*, user: PoolUser, actor: str = "") -> None:
 # --- attributes --------------------------------------------------------------------------
 
 
+def _held_back(pool: UserPool) -> set[str]:
+    settings = pool.user_attribute_update_settings or {}
+    return set(settings.get("AttributesRequireVerificationBeforeUpdate") or [])
+
+
 @transaction.atomic
 def admin_update_user_attributes(
     *, user: PoolUser, attributes: Mapping[str, str], actor: str = ""
 ) -> None:
-    """AdminUpdateUserAttributes. An empty value deletes the attribute. A new email or
-    phone number is unverified unless the same call sets ``email_verified`` /
-    ``phone_number_verified``; immutable attributes are refused."""
+    """AdminUpdateUserAttributes. An empty value deletes the attribute; immutable
+    attributes are refused.
+
+    A new email or phone number is unverified unless the same call sets
+    ``email_verified`` / ``phone_number_verified``. A new email gets a verification code
+    when the pool auto-verifies email; with AttributesRequireVerificationBeforeUpdate a
+    verified email stays in place until that code is confirmed (VerifyUserAttribute).
+    """
     pool = user.pool
     attribute_rules.validate_attributes(pool, _present(attributes), for_create=False)
     deleted = [name for name, value in attributes.items() if value == ""]
     if deleted:
         attribute_rules.validate_deletable(pool, deleted)
     changes: dict[str, str | None] = {name: value or None for name, value in attributes.items()}
+    pending: dict[str, str] = {}
+    to_verify: list[str] = []
     for name, flag in attribute_rules.VERIFIED_FLAGS.items():
+        value = changes.get(name)
         if name not in changes or flag in changes:
             continue
-        if changes[name] is None:
+        if value is None:
             changes[flag] = None
-        elif changes[name] != user.attributes.get(name):
+            continue
+        if value == user.attributes.get(name):
+            continue
+        if name != "email":
+            # No SMS sender: a new phone number is simply unverified.
             changes[flag] = "false"
-    merged = {**user.attributes, **changes}
-    attribute_rules.check_alias_uniqueness(
-        pool, {name: value for name, value in merged.items() if value}, exclude_user=user
-    )
+        elif name in _held_back(pool) and user.attributes.get(flag) == "true":
+            pending[name] = value
+            changes.pop(name)
+            to_verify.append(name)
+        else:
+            changes[flag] = "false"
+            if name in pool.auto_verified_attributes:
+                to_verify.append(name)
+    merged = {name: value for name, value in {**user.attributes, **changes}.items() if value}
+    attribute_rules.check_alias_uniqueness(pool, merged, exclude_user=user)
+    for name, value in pending.items():
+        # The held-back value becomes a verified alias later: it must be free now too.
+        verified = {**merged, name: value, attribute_rules.VERIFIED_FLAGS[name]: "true"}
+        attribute_rules.check_alias_uniqueness(pool, verified, exclude_user=user)
     user.set_attributes(changes)
     user.modified = timezone.now()
     user.save()
-    _audit(user, "admin_update_user_attributes", pool=pool, actor=actor, names=sorted(attributes))
+    for name in to_verify:
+        code = codes.issue_code(
+            user, codes.Purpose.VERIFY_ATTRIBUTE, name, pending_value=pending.get(name, "")
+        )
+        notifications.deliver_code(
+            user,
+            codes.Purpose.VERIFY_ATTRIBUTE,
+            code,
+            attribute=name,
+            address=pending.get(name) or user.attributes[name],
+        )
+    _audit(
+        user,
+        "admin_update_user_attributes",
+        pool=pool,
+        actor=actor,
+        names=sorted(attributes),
+        pending=sorted(pending),
+    )
 
 
 @transaction.atomic

@@ -385,6 +385,45 @@ def test_admin_update_and_delete_user_attributes(idp: Any, plain_pool: dict[str,
     )
 
 
+def test_admin_email_change_waits_for_verification_when_the_pool_says_so(
+    idp: Any, pool: dict[str, Any], mailbox: Any
+) -> None:
+    """The seed pool auto-verifies email and holds a verified email back until the new
+    address is proven (AttributesRequireVerificationBeforeUpdate)."""
+    pool_id = pool["Id"]
+    _create(idp, pool_id, "vic@example.com", email_verified="true")
+    _create(idp, pool_id, "wes@example.com", email_verified="true")
+
+    idp.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username="vic@example.com",
+        UserAttributes=[{"Name": "email", "Value": "vic@new.example.com"}],
+    )
+    held = _attributes(
+        idp.admin_get_user(UserPoolId=pool_id, Username="vic@example.com")["UserAttributes"]
+    )
+    assert (held["email"], held["email_verified"]) == ("vic@example.com", "true")
+    assert len(mailbox.code_for("vic@new.example.com")) == 6
+
+    with pytest.raises(idp.exceptions.AliasExistsException):
+        idp.admin_update_user_attributes(
+            UserPoolId=pool_id,
+            Username="vic@example.com",
+            UserAttributes=[{"Name": "email", "Value": "wes@example.com"}],
+        )
+    # An administrator who vouches for the address changes it at once.
+    idp.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username="vic@example.com",
+        UserAttributes=[
+            {"Name": "email", "Value": "vic@direct.example.com"},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )
+    moved = idp.admin_get_user(UserPoolId=pool_id, Username="vic@direct.example.com")
+    assert _attributes(moved["UserAttributes"])["email_verified"] == "true"
+
+
 def test_admin_confirm_sign_up_only_from_unconfirmed(idp: Any, pool: dict[str, Any]) -> None:
     pool_id = pool["Id"]
     sub = _create(idp, pool_id, "una@example.com")["Username"]
