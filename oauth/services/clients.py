@@ -7,8 +7,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,13 +51,6 @@ REFRESH_BOUNDS = (60 * 60, 3650 * 24 * 3600)
 DEFAULT_AUTH_SESSION_VALIDITY = 3  # minutes
 DEFAULT_PREVENT_USER_EXISTENCE_ERRORS = "LEGACY"
 DEFAULT_LIST_LIMIT = 60
-
-
-@dataclass(frozen=True)
-class TokenLifetimes:
-    access: timedelta
-    id: timedelta
-    refresh: timedelta
 
 
 def get_app_client(client_id: str) -> AppClient:
@@ -192,27 +184,6 @@ def list_user_pool_clients(
         return Page(items, None)
     last = items[-1]
     return Page(items, make_token(scope, [last.created.isoformat(), last.id]))
-
-
-def token_lifetimes(client: AppClient) -> TokenLifetimes:
-    """How long the client's access, ID and refresh tokens live (validity times units)."""
-    units = {**DEFAULT_TOKEN_VALIDITY_UNITS, **(client.token_validity_units or {})}
-    access = (
-        client.access_token_validity * _UNIT_SECONDS[units["AccessToken"]]
-        if client.access_token_validity
-        else DEFAULT_ACCESS_TOKEN_SECONDS
-    )
-    id_token = (
-        client.id_token_validity * _UNIT_SECONDS[units["IdToken"]]
-        if client.id_token_validity
-        else DEFAULT_ID_TOKEN_SECONDS
-    )
-    refresh = client.refresh_token_validity * _UNIT_SECONDS[units["RefreshToken"]]
-    return TokenLifetimes(
-        access=timedelta(seconds=access),
-        id=timedelta(seconds=id_token),
-        refresh=timedelta(seconds=refresh),
-    )
 
 
 # --- validation and the DOT fields kept in step ------------------------------------------
