@@ -1,0 +1,222 @@
+"""Password sign-in throughput and latency on one core.
+
+Targets (issue 3): USER_PASSWORD_AUTH sign-ins per second on one core ≥ 75 % of the
+argon2id verify rate measured in the same run (the hash is the floor; everything else —
+protocol, lookups, lockout counters, token minting — must fit in the remaining quarter);
+REFRESH_TOKEN_AUTH ≥ 600 requests/s per core; sign-in latency unchanged from 1,000 to
+100,000 users in a pool.
+
+Each sign-in is a real ``POST /`` (X-Amz-Target InitiateAuth) served by Django in-process
+through the test client, so parsing, input validation, the state machine, argon2id at
+OWASP parameters and token issuance are all inside the timing; only the TCP hop is not.
+Users are bulk-created with one precomputed hash. The process is pinned to one core.
+
+Usage: ``python benchmarks/bench_sign_in.py [--sign-ins N] [--users N]``. Without
+DATABASE_URL it works in a throwaway SQLite file, deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SIGN_IN_SHARE_OF_VERIFY = 0.75
+REFRESH_PER_SECOND = 600.0
+LATENCY_GROWTH_ALLOWED = 1.25  # "unchanged": the median at 100k within 25 % of 1k
+PASSWORD = "Bench-Passw0rd-!"
+TARGET = "AWSCognitoIdentityProviderService."
+
+
+def _setup_django(workdir: str) -> None:
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def _pin_to_one_core() -> str:
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned (no sched_setaffinity)"
+    core = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {core})
+    return f"pinned to core {core}"
+
+
+def _post(http: Any, action: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = http.post(
+        "/",
+        data=json.dumps(body),
+        content_type="application/x-amz-json-1.1",
+        headers={"X-Amz-Target": TARGET + action},
+    )
+    payload = json.loads(response.content)
+    if response.status_code != 200:
+        raise SystemExit(f"{action} failed: {payload}")
+    return dict(payload)
+
+
+def _add_users(pool: Any, start: int, stop: int, password_hash: str) -> None:
+    from accounts.models import PoolUser, UserStatus
+
+    batch = []
+    for index in range(start, stop):
+        name = f"user{index:06d}"
+        user = PoolUser(
+            pool=pool,
+            username=name,
+            username_key=name,
+            status=UserStatus.CONFIRMED,
+            password_hash=password_hash,
+        )
+        user.set_attributes({"email": f"{name}@example.com", "email_verified": "true"})
+        batch.append(user)
+    PoolUser.objects.bulk_create(batch, batch_size=2000)
+
+
+def _verify_rate(password_hash: str, rounds: int) -> float:
+    from django.contrib.auth.hashers import check_password
+
+    check_password(PASSWORD, password_hash)  # warm up
+    started = time.perf_counter()
+    for _ in range(rounds):
+        if not check_password(PASSWORD, password_hash):
+            raise SystemExit("argon2id verify failed")
+    return rounds / (time.perf_counter() - started)
+
+
+def _sign_ins(http: Any, client_id: str, population: int, rounds: int) -> list[float]:
+    """Latencies (s) of ``rounds`` sign-ins by random users among the first ``population``."""
+    latencies = []
+    for _ in range(rounds):
+        name = f"user{random.randrange(population):06d}"
+        started = time.perf_counter()
+        result = _post(
+            http,
+            "InitiateAuth",
+            {
+                "ClientId": client_id,
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD},
+            },
+        )
+        latencies.append(time.perf_counter() - started)
+        if "AuthenticationResult" not in result:
+            raise SystemExit(f"sign-in of {name} gave no tokens: {result}")
+    return latencies
+
+
+def _refresh_rate(http: Any, client_id: str, rounds: int) -> float:
+    signed_in = _post(
+        http,
+        "InitiateAuth",
+        {
+            "ClientId": client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": "user000000", "PASSWORD": PASSWORD},
+        },
+    )
+    body = {
+        "ClientId": client_id,
+        "AuthFlow": "REFRESH_TOKEN_AUTH",
+        "AuthParameters": {"REFRESH_TOKEN": signed_in["AuthenticationResult"]["RefreshToken"]},
+    }
+    _post(http, "InitiateAuth", body)
+    started = time.perf_counter()
+    for _ in range(rounds):
+        _post(http, "InitiateAuth", body)
+    return rounds / (time.perf_counter() - started)
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sign-ins", type=int, default=60, help="sign-ins per measurement")
+    parser.add_argument("--users", type=int, default=100_000, help="the large pool's size")
+    parser.add_argument("--refreshes", type=int, default=400)
+    args = parser.parse_args()
+
+    pinning = _pin_to_one_core()
+    with tempfile.TemporaryDirectory(prefix="tessera-bench-") as workdir:
+        _setup_django(workdir)
+        from django.conf import settings
+        from django.contrib.auth.hashers import make_password
+        from django.db import connection
+        from django.test import Client
+
+        from accounts.services import pools
+        from oauth.services import clients
+
+        pool = pools.create_user_pool(name="bench", settings={})
+        client = clients.create_user_pool_client(
+            pool=pool,
+            name="bench",
+            settings={
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+            },
+        )
+        password_hash = make_password(PASSWORD)
+        http = Client()
+
+        print(f"database: {connection.vendor}; hasher: {settings.PASSWORD_HASHERS[0]}; {pinning}")
+        _add_users(pool, 0, 1_000, password_hash)
+        verify_rate = _verify_rate(password_hash, args.sign_ins)
+        _sign_ins(http, client.client_id, 1_000, 5)  # warm up: keys, caches, connections
+        small = _sign_ins(http, client.client_id, 1_000, args.sign_ins)
+        sign_in_rate = len(small) / sum(small)
+        refresh_rate = _refresh_rate(http, client.client_id, args.refreshes)
+
+        started = time.perf_counter()
+        _add_users(pool, 1_000, args.users, password_hash)
+        print(f"added {args.users - 1_000:,} users in {time.perf_counter() - started:.1f} s")
+        large = _sign_ins(http, client.client_id, args.users, args.sign_ins)
+
+    share = sign_in_rate / verify_rate
+    small_median = statistics.median(small) * 1000
+    large_median = statistics.median(large) * 1000
+    growth = large_median / small_median
+    rows = [
+        ("argon2id verifies/s (one core)", f"{verify_rate:8.1f}", "the floor", ""),
+        (
+            "USER_PASSWORD_AUTH sign-ins/s",
+            f"{sign_in_rate:8.1f}",
+            f"≥ {SIGN_IN_SHARE_OF_VERIFY:.0%} of verify rate ({share:.0%})",
+            _verdict(share >= SIGN_IN_SHARE_OF_VERIFY),
+        ),
+        (
+            "REFRESH_TOKEN_AUTH requests/s",
+            f"{refresh_rate:8.1f}",
+            f"≥ {REFRESH_PER_SECOND:.0f}",
+            _verdict(refresh_rate >= REFRESH_PER_SECOND),
+        ),
+        ("sign-in median, 1,000 users (ms)", f"{small_median:8.1f}", "", ""),
+        (
+            f"sign-in median, {args.users:,} users (ms)",
+            f"{large_median:8.1f}",
+            f"within {LATENCY_GROWTH_ALLOWED - 1:.0%} of 1,000 ({growth - 1:+.0%})",
+            _verdict(growth <= LATENCY_GROWTH_ALLOWED),
+        ),
+    ]
+    width = max(len(row[0]) for row in rows)
+    for label, value, target, verdict in rows:
+        print(f"{label:<{width}}  {value}  {target:<36} {verdict}")
+
+
+if __name__ == "__main__":
+    main()
