@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -91,7 +92,7 @@ def _customised(text: str | None) -> str | None:
     return text
 
 
-def _render_default(name: str, language: str, context: dict[str, object]) -> tuple[str, str]:
+def _render_default(name: str, language: str, context: Mapping[str, object]) -> tuple[str, str]:
     text = render_to_string(f"email/{name}.{language}.txt", context).strip()
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip() + "\n"

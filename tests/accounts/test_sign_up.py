@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -477,3 +478,33 @@ def test_code_mail_follows_the_users_locale_and_the_pools_template(
     idp_public.confirm_sign_up(
         ClientId=custom_client, Username="wang@example.com", ConfirmationCode=code
     )
+
+
+def test_confirm_with_link_pools_mail_a_confirm_user_link(
+    idp: Any, idp_public: Any, mailbox: Any, settings: Any, endpoint: str
+) -> None:
+    settings.PUBLIC_URL = endpoint
+    pool_id = idp.create_user_pool(
+        PoolName="by-link",
+        AutoVerifiedAttributes=["email"],
+        VerificationMessageTemplate={"DefaultEmailOption": "CONFIRM_WITH_LINK"},
+    )["UserPool"]["Id"]
+    client_id = _client(idp, pool_id)["ClientId"]
+    idp_public.sign_up(
+        ClientId=client_id,
+        Username="linda",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "linda@example.com"}],
+    )
+    message = mailbox.wait_for("linda@example.com")
+    assert message.subject == "Your verification link"
+    link = next(line for line in message.body.splitlines() if "/confirmUser?" in line)
+    url = urllib.parse.urlsplit(link.strip())
+    assert f"{url.scheme}://{url.netloc}" == endpoint
+    query = urllib.parse.parse_qs(url.query)
+    assert query["client_id"] == [client_id]
+    assert query["user_name"] == ["linda"]
+    idp_public.confirm_sign_up(
+        ClientId=client_id, Username="linda", ConfirmationCode=query["confirmation_code"][0]
+    )
+    assert _attributes(idp, pool_id, "linda")[0] == "CONFIRMED"
