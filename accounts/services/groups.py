@@ -10,13 +10,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Group, GroupMembership, PoolUser, UserPool
-from core.errors import GroupExistsException, ResourceNotFoundException
+from core.errors import (
+    GroupExistsException,
+    InvalidParameterException,
+    ResourceNotFoundException,
+)
 from core.pagination import Page, make_token, read_token
 
 # ListGroups, ListUsersInGroup and AdminListGroupsForUser answer 60 items when Limit is
 # absent or 0 (QueryLimitType is 0-60).
 DEFAULT_PAGE_SIZE = 60
 _UNCHANGED: Any = object()
+# PrecedenceType is a 32-bit integer on the wire (the model gives only its minimum, 0).
+_MAX_PRECEDENCE = 2**31 - 1
 
 
 def get_group(pool: UserPool, name: str) -> Group:
@@ -25,6 +31,14 @@ def get_group(pool: UserPool, name: str) -> Group:
     if group is None:
         raise ResourceNotFoundException("Group not found.")
     return group
+
+
+def _check_precedence(precedence: int | None) -> None:
+    if precedence is not None and precedence > _MAX_PRECEDENCE:
+        raise InvalidParameterException(
+            f"1 validation error detected: Value '{precedence}' at 'precedence' failed to "
+            f"satisfy constraint: Member must have value less than or equal to {_MAX_PRECEDENCE}"
+        )
 
 
 @transaction.atomic
@@ -37,6 +51,7 @@ def create_group(
     precedence: int | None = None,
 ) -> Group:
     """CreateGroup; a name already used in the pool is GroupExistsException."""
+    _check_precedence(precedence)
     now = timezone.now()
     group = Group(
         pool=pool,
@@ -70,6 +85,7 @@ def update_group(
     if role_arn is not _UNCHANGED:
         group.role_arn = role_arn or ""
     if precedence is not _UNCHANGED:
+        _check_precedence(precedence)
         group.precedence = precedence
     group.modified = timezone.now()
     group.save()

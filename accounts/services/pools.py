@@ -258,6 +258,8 @@ def _custom_attribute(entry: Mapping[str, Any]) -> dict[str, Any]:
     """A custom attribute: stored as ``custom:<name>`` (``dev:custom:<name>`` when
     developer-only), never required."""
     base_name = entry["Name"].removeprefix("custom:")
+    if not base_name:
+        raise InvalidParameterException(f"Invalid custom attribute name {entry['Name']}")
     data_type = entry.get("AttributeDataType")
     if not data_type:
         raise InvalidParameterException(

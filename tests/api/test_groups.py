@@ -58,6 +58,13 @@ def test_group_lifecycle(idp: Any, pool: dict[str, Any]) -> None:
     with pytest.raises(ClientError) as excinfo:
         idp.create_group(UserPoolId=pool_id, GroupName="admins")
     assert _error(excinfo) == ("GroupExistsException", "A group with the name already exists.")
+    for call in (
+        lambda: idp.create_group(UserPoolId=pool_id, GroupName="huge", Precedence=2**31),
+        lambda: idp.update_group(UserPoolId=pool_id, GroupName="admins", Precedence=2**40),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert _error(excinfo)[0] == "InvalidParameterException"
 
     # UpdateGroup changes only the members it is given.
     updated = idp.update_group(UserPoolId=pool_id, GroupName="admins", Precedence=5)["Group"]

@@ -412,9 +412,13 @@ def test_add_custom_attributes(idp: Any, idp_raw: Any, pool: dict[str, Any]) -> 
         CustomAttributes=[
             {"Name": "tier", "AttributeDataType": "String", "Mutable": False},
             {"Name": "score", "AttributeDataType": "Number"},
+            # A name given with its prefix is not prefixed twice.
+            {"Name": "custom:region", "AttributeDataType": "String"},
         ],
     )
     schema = _schema(idp.describe_user_pool(UserPoolId=pool_id)["UserPool"])
+    assert "custom:region" in schema
+    assert "custom:custom:region" not in schema
     assert schema["custom:tier"]["Mutable"] is False
     assert schema["custom:score"]["AttributeDataType"] == "Number"
 
@@ -432,10 +436,10 @@ def test_add_custom_attributes(idp: Any, idp_raw: Any, pool: dict[str, Any]) -> 
         )
     assert _error(excinfo)[0] == "InvalidParameterException"
 
-    # At most 50 custom attributes per pool: two exist, 25 more fit, the next 24 do not.
+    # At most 50 custom attributes per pool: three exist, 25 more fit, the next 23 do not.
     batch = [{"Name": f"a{n}", "AttributeDataType": "String"} for n in range(25)]
     idp.add_custom_attributes(UserPoolId=pool_id, CustomAttributes=batch)
-    batch = [{"Name": f"b{n}", "AttributeDataType": "String"} for n in range(24)]
+    batch = [{"Name": f"b{n}", "AttributeDataType": "String"} for n in range(23)]
     with pytest.raises(ClientError) as excinfo:
         idp.add_custom_attributes(UserPoolId=pool_id, CustomAttributes=batch)
     assert _error(excinfo) == (
@@ -447,7 +451,7 @@ def test_add_custom_attributes(idp: Any, idp_raw: Any, pool: dict[str, Any]) -> 
         for name in _schema(idp.describe_user_pool(UserPoolId=pool_id)["UserPool"])
         if name.startswith("custom:")
     ]
-    assert len(custom) == 27
+    assert len(custom) == 28
 
 
 def test_user_pool_mfa_config(idp: Any) -> None:
