@@ -181,6 +181,29 @@ def test_admin_create_user_template_suppress_and_resend(
     assert _error(confirmed)[1] == "Resend not possible. bob status is not FORCE_CHANGE_PASSWORD."
 
 
+def test_phone_number_usernames(idp: Any, mailbox: Any) -> None:
+    pool_id = idp.create_user_pool(PoolName="phones", UsernameAttributes=["phone_number"])[
+        "UserPool"
+    ]["Id"]
+    user = idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username="+15550100200",
+        UserAttributes=[{"Name": "email", "Value": "pat@example.com"}],
+        DesiredDeliveryMediums=["SMS"],
+    )["User"]
+    assert _attributes(user["Attributes"])["phone_number"] == "+15550100200"
+    assert user["Username"] == _attributes(user["Attributes"])["sub"]
+    assert (
+        idp.admin_get_user(UserPoolId=pool_id, Username="+15550100200")["Username"]
+        == (user["Username"])
+    )
+    # SMS was asked for, not email: no invitation mail goes out.
+    assert not [message for message in mailbox.all() if "pat@example.com" in message.to]
+    with pytest.raises(idp.exceptions.InvalidParameterException) as not_phone:
+        idp.admin_create_user(UserPoolId=pool_id, Username="pat@example.com")
+    assert _error(not_phone)[1] == "Username should be a phone number."
+
+
 @pytest.mark.parametrize(
     ("username", "attributes", "message"),
     [
