@@ -68,6 +68,12 @@ class AuthFlow(enum.StrEnum):
 class Challenge(enum.StrEnum):
     PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
     NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+    SELECT_CHALLENGE = "SELECT_CHALLENGE"
+
+
+# USER_AUTH first factors this server offers, under the pool's AllowedFirstAuthFactors
+# value that enables them (the PASSWORD factor covers both password challenges).
+_FIRST_FACTOR_CHALLENGES = {"PASSWORD": ("PASSWORD", "PASSWORD_SRP")}
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class AuthStep:
     session: str | None = None
     tokens: TokenSet | None = None
     user: PoolUser | None = None
+    available_challenges: tuple[str, ...] = ()
 
 
 # Which API may start which flow (AdminInitiateAuth vs InitiateAuth, reference §2.1).
@@ -205,11 +212,44 @@ def _initiate(*, client: AppClient, flow: str, parameters: dict[str, str], admin
         raise InvalidParameterException(
             "Custom auth lambda trigger is not configured for the user pool."
         )
-    if auth_flow is AuthFlow.USER_AUTH:
-        raise InvalidParameterException("Auth flow not enabled for this client")
     username = _required(parameters, "USERNAME")
     verify_secret_hash(client, username, parameters.get("SECRET_HASH"))
+    if auth_flow is AuthFlow.USER_AUTH:
+        return _start_user_auth(client, username, parameters)
     if auth_flow is AuthFlow.USER_SRP_AUTH:
+        return _start_srp(client, username, _required(parameters, "SRP_A"))
+    return _password_sign_in(client, username, _required(parameters, "PASSWORD"))
+
+
+def _start_user_auth(client: AppClient, username: str, parameters: dict[str, str]) -> AuthStep:
+    """USER_AUTH (choice-based sign-in): straight into PREFERRED_CHALLENGE when it is
+    available, else SELECT_CHALLENGE with the AvailableChallenges."""
+    available = _first_factor_challenges(client.pool)
+    preferred = parameters.get("PREFERRED_CHALLENGE")
+    if preferred in available:
+        return _first_factor(client, username, preferred, parameters)
+    if not _hides_user_existence(client) and get_user_by_alias(client.pool, username) is None:
+        raise UserNotFoundException()
+    return AuthStep(
+        challenge_name=Challenge.SELECT_CHALLENGE,
+        session=_challenge_session(client, Challenge.SELECT_CHALLENGE, name=username),
+        available_challenges=available,
+    )
+
+
+def _first_factor_challenges(pool: UserPool) -> tuple[str, ...]:
+    factors = (pool.policies.get("SignInPolicy") or {}).get("AllowedFirstAuthFactors") or [
+        "PASSWORD"
+    ]
+    return tuple(
+        challenge for factor in factors for challenge in _FIRST_FACTOR_CHALLENGES.get(factor, ())
+    )
+
+
+def _first_factor(
+    client: AppClient, username: str, challenge: str, parameters: Mapping[str, str]
+) -> AuthStep:
+    if challenge == "PASSWORD_SRP":
         return _start_srp(client, username, _required(parameters, "SRP_A"))
     return _password_sign_in(client, username, _required(parameters, "PASSWORD"))
 
@@ -432,11 +472,20 @@ def _open_secret_block(client: AppClient, block: bytes) -> _SrpState:
 
 
 # --- challenges answered with a Session ------------------------------------------------
-def _challenge_session(client: AppClient, user: PoolUser, challenge: Challenge) -> str:
+def _challenge_session(
+    client: AppClient,
+    challenge: Challenge,
+    *,
+    user: PoolUser | None = None,
+    name: str | None = None,
+) -> str:
+    """A Session for ``challenge`` naming the user it is for (or, before the user is
+    resolved, the name typed)."""
     payload = {
         "p": client.pool_id,
         "c": client.client_id,
-        "u": user.pk,
+        "u": user.pk if user is not None else None,
+        "n": name,
         "ch": str(challenge),
         "t": int(timezone.now().timestamp()),
         "j": secrets.token_hex(12),
@@ -446,7 +495,7 @@ def _challenge_session(client: AppClient, user: PoolUser, challenge: Challenge) 
 
 def _open_challenge_session(
     client: AppClient, session: str | None, challenge_name: str
-) -> tuple[dict[str, Any], PoolUser]:
+) -> dict[str, Any]:
     if not session:
         raise InvalidParameterException("Missing required parameter Session")
     try:
@@ -462,16 +511,20 @@ def _open_challenge_session(
     ):
         raise NotAuthorizedException(_SESSION_INVALID)
     _check_not_expired(client, payload)
+    return payload
+
+
+def _session_user(client: AppClient, payload: Mapping[str, Any]) -> PoolUser:
     user = (
         PoolUser.objects.select_related("pool")
-        .filter(pk=payload["u"], pool_id=client.pool_id)
+        .filter(pk=payload.get("u"), pool_id=client.pool_id)
         .first()
     )
     if user is None:
         raise NotAuthorizedException(_SESSION_INVALID)
     if not user.enabled:
         raise NotAuthorizedException("User is disabled.")
-    return payload, user
+    return user
 
 
 def _new_password_required(client: AppClient, user: PoolUser) -> AuthStep:
@@ -484,16 +537,17 @@ def _new_password_required(client: AppClient, user: PoolUser) -> AuthStep:
             "requiredAttributes": json.dumps([f"userAttributes.{name}" for name in missing]),
             "userAttributes": json.dumps(attributes),
         },
-        session=_challenge_session(client, user, Challenge.NEW_PASSWORD_REQUIRED),
+        session=_challenge_session(client, Challenge.NEW_PASSWORD_REQUIRED, user=user),
         user=user,
     )
 
 
 def _respond_new_password(
-    client: AppClient, responses: dict[str, str], payload: dict[str, Any], user: PoolUser
+    client: AppClient, responses: dict[str, str], payload: dict[str, Any]
 ) -> AuthStep:
     """NEW_PASSWORD_REQUIRED: set the password (pool policy, Cognito's messages) and the
     ``userAttributes.*`` given, then continue as after any verified password."""
+    user = _session_user(client, payload)
     username = _required(responses, "USERNAME")
     if not _names_user(user.pool, user, username):
         raise NotAuthorizedException(_SESSION_INVALID)
@@ -533,9 +587,30 @@ def _complete_new_password(user: PoolUser, new_password: str, given: dict[str, s
     )
 
 
-_SessionResponder = Callable[[Any, dict[str, str], dict[str, Any], PoolUser], AuthStep]
+def _respond_select_challenge(
+    client: AppClient, responses: dict[str, str], payload: dict[str, Any]
+) -> AuthStep:
+    """SELECT_CHALLENGE (USER_AUTH): ANSWER names the first factor, with what it needs
+    (PASSWORD, or SRP_A for PASSWORD_SRP)."""
+    name = str(payload.get("n") or "")
+    username = _required(responses, "USERNAME")
+    pool = client.pool
+    if pool.normalize_username(username) != pool.normalize_username(name):
+        user = get_user_by_alias(pool, name)
+        if user is None or not _names_user(pool, user, username):
+            raise NotAuthorizedException(_SESSION_INVALID)
+    verify_secret_hash(client, username, responses.get("SECRET_HASH"))
+    answer = _required(responses, "ANSWER")
+    if answer not in _first_factor_challenges(pool):
+        raise InvalidParameterException(f"Challenge {answer} is not available for this user.")
+    _consume(payload["j"], _validity(client))
+    return _first_factor(client, name, answer, responses)
+
+
+_SessionResponder = Callable[[Any, dict[str, str], dict[str, Any]], AuthStep]
 _SESSION_RESPONDERS: dict[str, _SessionResponder] = {
     Challenge.NEW_PASSWORD_REQUIRED: _respond_new_password,
+    Challenge.SELECT_CHALLENGE: _respond_select_challenge,
 }
 
 
@@ -544,8 +619,8 @@ def _respond(
 ) -> AuthStep:
     if challenge_name == Challenge.PASSWORD_VERIFIER:
         return _respond_password_verifier(client, responses)
-    payload, user = _open_challenge_session(client, session, challenge_name)
-    return _SESSION_RESPONDERS[payload["ch"]](client, responses, payload, user)
+    payload = _open_challenge_session(client, session, challenge_name)
+    return _SESSION_RESPONDERS[payload["ch"]](client, responses, payload)
 
 
 # --- helpers ---------------------------------------------------------------------------

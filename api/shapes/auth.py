@@ -36,4 +36,6 @@ def auth_step(step: AuthStep) -> dict[str, Any]:
     }
     if step.session:
         result["Session"] = step.session
+    if step.available_challenges:
+        result["AvailableChallenges"] = list(step.available_challenges)
     return result

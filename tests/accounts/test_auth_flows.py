@@ -420,3 +420,54 @@ def test_lockout_waits_double_up_to_fifteen_minutes() -> None:
     assert waits[:4] == [0, 0, 0, 0]
     assert waits[4:8] == [1, 2, 4, 8]
     assert max(waits) == lockout.MAX_WAIT_SECONDS == 900
+
+
+def test_user_auth_with_a_preferred_challenge_or_select_challenge(
+    idp_public: Any, pool: dict[str, Any], make_client: MakeClient, make_user: MakeUser
+) -> None:
+    client = make_client(ExplicitAuthFlows=["ALLOW_USER_AUTH"])
+    make_user("ada@example.com")
+
+    def user_auth(**parameters: str) -> dict[str, Any]:
+        return dict(
+            idp_public.initiate_auth(
+                ClientId=client["ClientId"],
+                AuthFlow="USER_AUTH",
+                AuthParameters={"USERNAME": "ada@example.com", **parameters},
+            )
+        )
+
+    direct = user_auth(PREFERRED_CHALLENGE="PASSWORD", PASSWORD=PASSWORD)
+    assert "AccessToken" in direct["AuthenticationResult"]
+
+    selection = user_auth()
+    assert selection["ChallengeName"] == "SELECT_CHALLENGE"
+    assert selection["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP"]
+    assert "AuthenticationResult" not in selection
+
+    def select(answer: dict[str, str]) -> dict[str, Any]:
+        return dict(
+            idp_public.respond_to_auth_challenge(
+                ClientId=client["ClientId"],
+                ChallengeName="SELECT_CHALLENGE",
+                Session=selection["Session"],
+                ChallengeResponses={"USERNAME": "ada@example.com", **answer},
+            )
+        )
+
+    assert _refused(select, {"ANSWER": "EMAIL_OTP"})[0] == "InvalidParameterException"
+    chosen = select({"ANSWER": "PASSWORD", "PASSWORD": PASSWORD})
+    assert "AccessToken" in chosen["AuthenticationResult"]
+    assert _refused(select, {"ANSWER": "PASSWORD", "PASSWORD": PASSWORD}) == (
+        "NotAuthorizedException",
+        "Invalid session for the user, session can only be used once.",
+    )
+
+    # The flow must be allowed like any other.
+    srp_client = make_client()
+    assert _refused(
+        idp_public.initiate_auth,
+        ClientId=srp_client["ClientId"],
+        AuthFlow="USER_AUTH",
+        AuthParameters={"USERNAME": "ada@example.com"},
+    ) == ("InvalidParameterException", "Auth flow not enabled for this client")

@@ -302,3 +302,24 @@ def test_srp_flow_must_be_allowed_and_a_value_must_be_valid(
             AuthParameters={"USERNAME": "sam@example.com", "SRP_A": format(0, "x")},
         )
     assert _error(zero_a)[0] == "InvalidParameterException"
+
+
+def test_user_auth_password_srp_runs_the_same_handshake(
+    idp_public: Any, pool: dict[str, Any], make_client: MakeClient, make_user: MakeUser
+) -> None:
+    client = make_client(ExplicitAuthFlows=["ALLOW_USER_AUTH"])
+    make_user("ada@example.com")
+    srp_client = _srp(idp_public, pool["Id"], client, "ada@example.com", PASSWORD)
+    sent = srp_client.get_auth_params()
+
+    step = idp_public.initiate_auth(
+        ClientId=client["ClientId"],
+        AuthFlow="USER_AUTH",
+        AuthParameters={**sent, "PREFERRED_CHALLENGE": "PASSWORD_SRP"},
+    )
+
+    assert step["ChallengeName"] == "PASSWORD_VERIFIER"
+    answer = _answer(
+        idp_public, client, srp_client.process_challenge(step["ChallengeParameters"], sent)
+    )
+    assert "AccessToken" in answer["AuthenticationResult"]
