@@ -67,6 +67,7 @@ def compute_verifier(pool_suffix: str, user_id_for_srp: str, password: str) -> t
 # server except inside the AEAD-sealed SECRET_BLOCK, so a short exponent keeps g^b cheap.
 _SERVER_EXPONENT_BYTES = 48
 _HKDF_INFO = b"Caldera Derived Key\x01"
+_HEX = re.compile(r"[0-9a-fA-F]{1,1024}")
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # "%a %b %-d %H:%M:%S UTC %Y" in English; the day is never zero-padded (reference §2.3).
@@ -78,13 +79,13 @@ _TIMESTAMP = re.compile(
 
 
 def parse_public_value(hex_value: str) -> int | None:
-    """The client's ``SRP_A`` as an integer, or None when it is not hex or ``A mod N == 0``
-    (the SRP-6a safety check: such an A lets anyone compute S without the password)."""
-    try:
-        value = int(hex_value, 16)
-    except ValueError:
+    """The client's ``SRP_A`` as an integer, or None unless it is plain hex of a group
+    element: ``A mod N == 0`` would let anyone compute S without the password (the SRP-6a
+    safety check), and clients only ever send ``A = g^a mod N < N``."""
+    if not _HEX.fullmatch(hex_value):
         return None
-    if value <= 0 or value % N == 0:
+    value = int(hex_value, 16)
+    if value >= N or value % N == 0:
         return None
     return value
 

@@ -18,6 +18,7 @@ from pycognito.aws_srp import AWSSRP
 from pycognito.exceptions import ForceChangePasswordException
 
 from accounts.models import UserStatus
+from accounts.services import srp
 from tests.accounts.conftest import PASSWORD, MakeClient, MakeUser
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
@@ -323,3 +324,25 @@ def test_user_auth_password_srp_runs_the_same_handshake(
         idp_public, client, srp_client.process_challenge(step["ChallengeParameters"], sent)
     )
     assert "AccessToken" in answer["AuthenticationResult"]
+
+
+def test_server_math_agrees_with_pycognito_and_refuses_unsafe_values() -> None:
+    salt, verifier_hex = srp.compute_verifier("AbC123xyz", "user-1", PASSWORD)
+    verifier = int(verifier_hex, 16)
+    client = AWSSRP("user-1", PASSWORD, "us-east-1_AbC123xyz", "client", client=object())
+    b = srp.new_server_secret()
+    b_value = srp.server_public_value(verifier, b)
+
+    server_key = srp.server_session_key(
+        a_value=client.large_a_value, b_value=b_value, b=b, verifier=verifier
+    )
+
+    assert server_key == client.get_password_authentication_key("user-1", PASSWORD, b_value, salt)
+    assert srp.parse_public_value(format(client.large_a_value, "x")) == client.large_a_value
+    for unsafe in ("0", srp.N_HEX, format(srp.N * 2, "x"), "xyz", "0x10", " 10", "1_0"):
+        assert srp.parse_public_value(unsafe) is None
+    moment = dt.datetime(2026, 3, 7, 6, 5, 9, tzinfo=dt.UTC)
+    assert srp.format_timestamp(moment) == "Sat Mar 7 06:05:09 UTC 2026"
+    assert srp.parse_timestamp("Sat Mar 7 06:05:09 UTC 2026") == moment
+    assert srp.parse_timestamp("Sat Mar 07 06:05:09 UTC 2026") is None
+    assert srp.parse_timestamp("Sat Feb 30 06:05:09 UTC 2026") is None
