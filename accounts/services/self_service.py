@@ -107,13 +107,15 @@ def update_user_attributes(
         if changes[name] == user.attributes.get(name):
             changes.pop(name)
             continue
+        # Only an email address can be proven here: Tessera sends no SMS.
+        provable = name == "email" and bool(changes[name])
         currently_verified = user.attributes.get(flag) == "true"
-        if name == "email" and name in _held_back(user) and currently_verified:
+        if provable and name in _held_back(user) and currently_verified:
             pending[name] = changes.pop(name)
             to_verify.append(name)
             continue
         changes.setdefault(flag, "false")
-        if name == "email" and name in pool.auto_verified_attributes:
+        if provable and name in pool.auto_verified_attributes:
             to_verify.append(name)
 
     merged = {**user.attributes, **changes}
