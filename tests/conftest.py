@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -10,6 +14,8 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from api.models import AccessKey
+from tests.mail import Mailbox, sink_directory
+from tests.services import CeleryWorker, RedisServer, Services, database_url, services_enabled
 
 REGION = "us-east-1"
 _CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30)
@@ -89,3 +95,63 @@ def pool(idp: Any) -> dict[str, Any]:
         UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
     )
     return dict(response["UserPool"])
+
+
+# --- Real services (make test-services) and the mail they deliver --------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if services_enabled() and os.environ.get("PYTEST_XDIST_WORKER"):
+        # One Celery worker serves one test database; xdist workers would share its queue.
+        raise pytest.UsageError("make test-services runs without pytest-xdist (-n)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `services` need make test-services. Embedded runs deselect them, so they
+    are reported as deselected, never as skips that pass."""
+    if services_enabled():
+        return
+    deselected = [item for item in items if item.get_closest_marker("services")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("services")]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_worker(request: pytest.FixtureRequest) -> Iterator[CeleryWorker | None]:
+    """Under make test-services, a real worker (with the outbox sweeper on beat) consuming
+    what this session queues, connected to pytest-django's test database, which it can see
+    because live_server and transactional_db tests commit for real."""
+    if not services_enabled():
+        yield None
+        return
+    request.getfixturevalue("django_db_setup")
+    from django.db import connection
+
+    work_dir = Path(os.environ.get("TESSERA_SERVICES_DIR") or tempfile.mkdtemp(prefix="tessera-"))
+    worker = CeleryWorker(database_url=database_url(connection.settings_dict), work_dir=work_dir)
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def services(
+    _celery_worker: CeleryWorker | None, transactional_db: None, settings: Any
+) -> Iterator[Services]:
+    """The worker and Redis, to stop and start from a `services`-marked test; both are
+    running again afterwards whatever the test did."""
+    assert _celery_worker is not None, "the services fixture needs make test-services"
+    redis_server = RedisServer(
+        url=settings.REDIS_URL, config_path=Path(os.environ["TESSERA_REDIS_CONF"])
+    )
+    controlled = Services(worker=_celery_worker, redis_server=redis_server)
+    yield controlled
+    controlled.ensure_running()
+
+
+@pytest.fixture
+def mailbox() -> Mailbox:
+    """Mail sent during this test: `mailbox.wait_for(address)`, `mailbox.code_for(address)`.
+    Reads what was sent in-process (locmem) and, under make test-services, the SMTP sink."""
+    return Mailbox(sink_directory())

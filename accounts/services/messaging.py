@@ -1,20 +1,50 @@
-"""Outgoing mail and SMS through the outbox: queued only after the transaction commits,
-sent by a Celery task (in-process when embedded), retried with backoff, never dropped."""
+"""Outgoing mail through the outbox: written in the caller's transaction, handed to Celery
+after commit (in-process when embedded), retried with backoff, never silently dropped.
+
+`OutboxMessage.next_attempt` is when the sweeper (`sweep_outbox_task`, scheduled by Celery
+beat) steps in: a grace period after queueing or after a failed send, during which the
+on-commit task or its own retry is expected to have delivered the message; immediately
+when the broker refused the task.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connections, transaction
 from django.utils import timezone
 
 from accounts.models import OutboxMessage, UserPool
 
 logger = logging.getLogger("tessera")
+
+SWEEP_GRACE = dt.timedelta(seconds=60)
 MAX_BACKOFF = dt.timedelta(minutes=30)
+SWEEP_BATCH = 100
+# Without a timeout smtplib waits forever on a silent server, holding the row lock.
+DEFAULT_SEND_TIMEOUT_SECONDS = 20
+# A broker that is down must not stall the request that queued the mail: a couple of quick
+# tries, then the row waits for the sweeper.
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one delivery attempt left to do: nothing (`done`), or a retry after `retry_in`."""
+
+    done: bool
+    retry_in: dt.timedelta = dt.timedelta(0)
 
 
 def queue_mail(
@@ -23,57 +53,128 @@ def queue_mail(
     """Write an outbox row now; hand it to the worker once the surrounding transaction
     commits (nothing is sent for a transaction that rolls back)."""
     message = OutboxMessage.objects.create(
-        pool=pool, recipient=to, subject=subject, body=body, html_body=html_body
+        pool=pool,
+        recipient=to,
+        subject=subject,
+        body=body,
+        html_body=html_body,
+        next_attempt=timezone.now() + SWEEP_GRACE,
     )
-    transaction.on_commit(lambda: _enqueue(message.pk))
+    transaction.on_commit(partial(enqueue, message.pk), robust=True)
     return message
 
 
-def _enqueue(message_id: int) -> None:
+def enqueue(message_id: int) -> bool:
+    """Hand one message to Celery; False (and the row due for the sweeper) when the broker
+    refused it. Never raises: the mail is already safe in the outbox."""
     from accounts.tasks import deliver_outbox_message_task
 
     try:
-        deliver_outbox_message_task.delay(message_id)
-    except Exception:
-        # Broker down: the row stays unsent and the sweeper hands it over later.
-        logger.warning("outbox %s: broker unavailable, left for the sweeper", message_id)
+        deliver_outbox_message_task.apply_async(
+            (message_id,), retry=True, retry_policy=PUBLISH_RETRY_POLICY
+        )
+    except Exception as exc:
+        OutboxMessage.objects.filter(pk=message_id, sent__isnull=True).update(
+            next_attempt=timezone.now()
+        )
+        logger.warning("outbox %s: broker unavailable (%s), left for the sweeper", message_id, exc)
+        return False
+    return True
 
 
-def deliver(message_id: int) -> bool:
-    """Send one outbox message; True when it is (or already was) sent."""
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff after the n-th failed attempt: 2 s, 4 s, 8 s, … capped at 30 min."""
+    return min(dt.timedelta(seconds=2 ** min(attempts, 20)), MAX_BACKOFF)
+
+
+def deliver(message_id: int) -> Delivery:
+    """Send one outbox message, at most once however many tasks and sweeps race for it.
+
+    The row stays locked while it is sent; a concurrent attempt skips it (SKIP LOCKED on
+    PostgreSQL; SQLite serialises writers anyway) and leaves it to the holder.
+    """
     with transaction.atomic():
         message = (
-            OutboxMessage.objects.select_for_update().filter(pk=message_id, sent__isnull=True)
-        ).first()
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, sent__isnull=True)
+            .first()
+        )
         if message is None:
-            return True
+            return Delivery(done=True)
         message.attempts += 1
         try:
-            if message.channel == OutboxMessage.Channel.EMAIL:
-                mail = EmailMultiAlternatives(
-                    message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient]
-                )
-                if message.html_body:
-                    mail.attach_alternative(message.html_body, "text/html")
-                mail.send(fail_silently=False)
-            else:
-                raise RuntimeError(f"no sender for channel {message.channel}")
+            _send(message)
         except Exception as exc:
+            delay = retry_delay(message.attempts)
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            backoff = min(dt.timedelta(seconds=2**message.attempts), MAX_BACKOFF)
-            message.next_attempt = timezone.now() + backoff
+            message.next_attempt = timezone.now() + delay + SWEEP_GRACE
             message.save(update_fields=["attempts", "last_error", "next_attempt"])
-            logger.warning("outbox %s: send failed (%s)", message_id, message.last_error)
-            return False
+            logger.warning(
+                "outbox %s: send attempt %s failed (%s), retrying in %ss",
+                message_id,
+                message.attempts,
+                message.last_error,
+                delay.total_seconds(),
+            )
+            return Delivery(done=False, retry_in=delay)
         message.sent = timezone.now()
         message.save(update_fields=["attempts", "sent"])
-        return True
+        return Delivery(done=True)
 
 
-def pending_message_ids(limit: int = 100) -> list[int]:
-    """Unsent messages whose next attempt is due: what the sweeper re-queues."""
-    return list(
-        OutboxMessage.objects.filter(sent__isnull=True, next_attempt__lte=timezone.now())
-        .order_by("next_attempt")
-        .values_list("pk", flat=True)[:limit]
+def _send(message: OutboxMessage) -> None:
+    if message.channel != OutboxMessage.Channel.EMAIL:
+        raise RuntimeError(f"no sender for channel {message.channel}")
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_SEND_TIMEOUT_SECONDS
+    mail = EmailMultiAlternatives(
+        message.subject,
+        message.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [message.recipient],
+        connection=get_connection(fail_silently=False, timeout=timeout),
     )
+    if message.html_body:
+        mail.attach_alternative(message.html_body, "text/html")
+    mail.send(fail_silently=False)
+
+
+def retry_in_process(message_id: int, delay: dt.timedelta) -> None:
+    """Embedded mode has no worker to retry a failed send: a daemon timer does, after the
+    same backoff (Celery's eager retries would run instantly, inside the request)."""
+    timer = threading.Timer(delay.total_seconds(), _retry_in_process_now, args=(message_id,))
+    timer.daemon = True
+    timer.start()
+
+
+def _retry_in_process_now(message_id: int) -> None:
+    try:
+        delivery = deliver(message_id)
+        if not delivery.done:
+            retry_in_process(message_id, delivery.retry_in)
+    except Exception:
+        logger.exception("outbox %s: in-process retry failed; left for the sweeper", message_id)
+    finally:
+        connections.close_all()
+
+
+def requeue_due_messages() -> int:
+    """The sweeper: hand unsent messages whose `next_attempt` has passed to the worker again
+    (after a broker outage, a lost worker or exhausted retries). Claimed rows move their
+    `next_attempt` a grace period on, so concurrent or repeated sweeps do not pile up tasks."""
+    now = timezone.now()
+    with transaction.atomic():
+        due_ids = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(sent__isnull=True, next_attempt__lte=now)
+            .order_by("next_attempt")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        OutboxMessage.objects.filter(pk__in=due_ids).update(next_attempt=now + SWEEP_GRACE)
+    for position, message_id in enumerate(due_ids):
+        if not enqueue(message_id):
+            # Broker gone mid-sweep: the rest stay due for the next sweep.
+            OutboxMessage.objects.filter(pk__in=due_ids[position:], sent__isnull=True).update(
+                next_attempt=now
+            )
+            return position
+    return len(due_ids)

@@ -1,0 +1,71 @@
+"""/healthz (CONTRACT.md): 200 naming each dependency's state; 503 when the database is down."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.utils import load_backend
+from django.test import Client
+
+from tests.services import services_enabled
+
+
+@pytest.fixture
+def unreachable_database() -> Iterator[Any]:
+    """A real connection to a database that is not there: a closed loopback port on
+    PostgreSQL, a path that cannot be created on SQLite."""
+    settings_dict = dict(connection.settings_dict)
+    if connection.vendor == "sqlite":
+        settings_dict["NAME"] = "/nonexistent/healthz/db.sqlite3"
+    else:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            dead_port = probe.getsockname()[1]
+        settings_dict.update(HOST="127.0.0.1", PORT=dead_port, CONN_HEALTH_CHECKS=False)
+    backend = load_backend(settings_dict["ENGINE"])
+    dead = backend.DatabaseWrapper(settings_dict, alias="healthz-unreachable")
+    yield dead
+    dead.close()
+
+
+@pytest.mark.django_db
+def test_healthz_names_each_dependency_and_its_state(client: Client) -> None:
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    checks = body["checks"]
+    assert set(checks) == {"database", "cache", "broker", "mail"}
+    assert checks["database"] == {"state": "ok", "engine": connection.vendor}
+    assert checks["cache"]["state"] == "ok"
+    if services_enabled():
+        assert checks["broker"] == {"state": "ok"}
+        assert checks["cache"]["backend"] == "redis"
+        assert checks["mail"] == {"state": "smtp"}
+    else:
+        assert checks["broker"] == {"state": "in-process"}
+        assert checks["cache"]["backend"] == "locmem"
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_database_is_down(
+    client: Client, unreachable_database: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("core.views.connection", unreachable_database)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["database"]["state"] == "down"
+    assert body["checks"]["cache"]["state"] == "ok"
+
+
+def test_healthz_answers_get_only(client: Client) -> None:
+    assert client.post("/healthz").status_code == 405
