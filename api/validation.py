@@ -108,10 +108,15 @@ def _check(value: Any, shape: Shape, path: str, out: _Collector) -> None:
                 value = int(value)
             else:
                 raise _type_error(path)
-        if "min" in meta and value < meta["min"]:
-            out.add(value, path, shape, f"have value greater than or equal to {meta['min']}")
-        if "max" in meta and value > meta["max"]:
-            out.add(value, path, shape, f"have value less than or equal to {meta['max']}")
+        # Smithy integers are 32-bit and longs 64-bit: bound them even where the model
+        # gives no range, so no value overflows a database column.
+        bits = 31 if kind == "integer" else 63
+        low = meta.get("min", -(2**bits))
+        high = meta.get("max", 2**bits - 1)
+        if value < low:
+            out.add(value, path, shape, f"have value greater than or equal to {low}")
+        if value > high:
+            out.add(value, path, shape, f"have value less than or equal to {high}")
         return
     if kind == "boolean":
         if not isinstance(value, bool):

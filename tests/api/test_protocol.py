@@ -12,7 +12,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from api import registry
-from core.errors import PROTOCOL_ERRORS, all_error_classes
+from core.errors import PROTOCOL_ERRORS, InvalidParameterException, all_error_classes
 
 TARGET = "AWSCognitoIdentityProviderService."
 
@@ -108,6 +108,7 @@ def test_timestamps_are_epoch_numbers(idp: Any, endpoint: str) -> None:
         ({"MaxResults": "ten"}, "maxResults"),
         ({}, "Value null at 'maxResults'"),
         ({"MaxResults": 500}, "less than or equal to 60"),
+        ({"MaxResults": 2**40}, "less than or equal to 60"),
     ],
 )
 def test_ill_typed_or_out_of_range_members_are_invalid_parameter(
@@ -117,3 +118,14 @@ def test_ill_typed_or_out_of_range_members_are_invalid_parameter(
     assert response.status_code == 400
     assert response.json()["__type"] == "InvalidParameterException"
     assert fragment in response.json()["message"]
+
+
+def test_integers_without_a_modelled_maximum_are_bounded_to_32_bits() -> None:
+    from api.validation import validate_input
+
+    shape = registry.operation_model(registry.IDP, "CreateGroup").input_shape
+    with pytest.raises(InvalidParameterException) as info:
+        validate_input(
+            {"GroupName": "g", "UserPoolId": "us-east-1_abc", "Precedence": 2**40}, shape
+        )
+    assert "less than or equal to 2147483647" in info.value.message
