@@ -13,39 +13,49 @@ from accounts.models import FILTERABLE_COLUMNS, PoolUser, UserPool
 from core.errors import InvalidParameterException
 from core.pagination import Page, make_token, read_token
 
+# The flag that makes an email / phone number alias count for sign-in.
+_VERIFIED_FLAGS = {"email": "email_verified", "phone_number": "phone_number_verified"}
+
+
+def _first_user(pool: UserPool, condition: Q) -> PoolUser | None:
+    user = PoolUser.objects.filter(condition, pool=pool).first()
+    if user is not None:
+        user.pool = pool  # the caller's pool: no join, no second query
+    return user
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
 
 def get_user_by_username(pool: UserPool, username: str) -> PoolUser | None:
     """The user whose stored username is ``username`` (case per the pool's setting)."""
-    return (
-        PoolUser.objects.select_related("pool")
-        .filter(pool=pool, username_key=pool.normalize_username(username))
-        .first()
-    )
+    return _first_user(pool, Q(username_key=pool.normalize_username(username)))
 
 
 def get_user_by_alias(pool: UserPool, username: str) -> PoolUser | None:
     """What Cognito resolves a sign-in name to: the username itself, or the email /
     phone_number when the pool uses them as username attributes or (verified) aliases."""
-    user = get_user_by_username(pool, username)
-    if user is not None:
-        return user
+    # With UsernameAttributes every stored username is a sub (a UUID): anything else can
+    # only be an alias, so the username lookup is skipped.
+    if not pool.username_attributes or _is_uuid(username):
+        user = get_user_by_username(pool, username)
+        if user is not None:
+            return user
     for attribute in ("email", "phone_number", "preferred_username"):
         if attribute in pool.username_attributes:
-            user = (
-                PoolUser.objects.select_related("pool")
-                .filter(pool=pool, **{attribute: username})
-                .first()
-            )
+            condition = Q(**{attribute: username})
         elif attribute in pool.alias_attributes:
-            verified = {
-                "email": {"email_verified": True},
-                "phone_number": {"phone_number_verified": True},
-            }.get(attribute, {})
-            user = (
-                PoolUser.objects.select_related("pool")
-                .filter(pool=pool, **{attribute: username}, **verified)
-                .first()
-            )
+            condition = Q(**{attribute: username})
+            if attribute in _VERIFIED_FLAGS:
+                condition &= Q(**{_VERIFIED_FLAGS[attribute]: True})
+        else:
+            continue
+        user = _first_user(pool, condition)
         if user is not None:
             return user
     return None
