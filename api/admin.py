@@ -25,10 +25,10 @@ class AccessKeyAdmin(admin.ModelAdmin):
     search_fields = ("access_key_id", "description")
     actions = ("deactivate",)
 
-    def get_fields(self, request: HttpRequest, obj: AccessKey | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: AccessKey | None = None) -> tuple[str, ...]:
         if obj is None:
-            return ["description"]
-        return ["access_key_id", "description", "active", "created", "last_used"]
+            return ("description",)
+        return ("access_key_id", "description", "active", "created", "last_used")
 
     def get_readonly_fields(self, request: HttpRequest, obj: AccessKey | None = None) -> list[str]:
         if obj is None:
