@@ -162,6 +162,14 @@ def admin_respond_to_auth_challenge(
     return _respond(client, challenge_name, _clean(responses), session)
 
 
+def password_sign_in(*, client: AppClient, username: str, password: str) -> AuthStep:
+    """The hosted UI's ``/login``: USER_PASSWORD_AUTH's checks (lockout, existence hiding,
+    user status, NEW_PASSWORD_REQUIRED) without the client's ExplicitAuthFlows, which
+    govern the API only (managed login signs in whatever they are), and without
+    SECRET_HASH, since a confidential client proves its secret at ``/oauth2/token``."""
+    return _password_sign_in(client, username, password)
+
+
 def allowed_auth_flows(client: AppClient) -> frozenset[str]:
     """The ALLOW_* values in force for ``client``, legacy names translated.
 

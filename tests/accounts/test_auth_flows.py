@@ -14,7 +14,8 @@ from botocore.exceptions import ClientError
 
 from accounts.models import AuditEvent, PoolUser, UserStatus
 from accounts.services import auth_flows, lockout, passwords
-from oauth.services.clients import compute_secret_hash
+from core.errors import NotAuthorizedException
+from oauth.services.clients import compute_secret_hash, get_app_client
 from tests.accounts.conftest import PASSWORD, MakeClient, MakeUser
 
 NEW_PASSWORD = "Brand-New-Passw0rd!"
@@ -471,3 +472,17 @@ def test_user_auth_with_a_preferred_challenge_or_select_challenge(
         AuthFlow="USER_AUTH",
         AuthParameters={"USERNAME": "ada@example.com"},
     ) == ("InvalidParameterException", "Auth flow not enabled for this client")
+
+
+def test_hosted_ui_password_sign_in_ignores_explicit_auth_flows(
+    make_client: MakeClient, make_user: MakeUser
+) -> None:
+    client = get_app_client(make_client(ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"])["ClientId"])
+    user = make_user("ada@example.com")
+
+    step = auth_flows.password_sign_in(client=client, username="ada@example.com", password=PASSWORD)
+
+    assert step.tokens is not None
+    assert step.user == user
+    with pytest.raises(NotAuthorizedException):
+        auth_flows.password_sign_in(client=client, username="ada@example.com", password="nope")
