@@ -23,6 +23,8 @@ VERIFIED_FLAGS = {"email": "email_verified", "phone_number": "phone_number_verif
 
 # Cognito accepts E.164 numbers: "+" then up to 15 digits, no leading zero.
 _PHONE = re.compile(r"\+[1-9]\d{1,14}")
+# Plain decimal notation: no "NaN", "Infinity" or digit-group underscores.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 # One "@", no whitespace, a dot-less or dotted domain: what Cognito's check lets through.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
@@ -46,11 +48,11 @@ def _value_problem(name: str, definition: Mapping[str, Any], value: str) -> str 
         if value not in ("true", "false"):
             return "Attribute value must be true or false"
     elif data_type == "Number":
+        if _NUMBER.fullmatch(value) is None:
+            return "Number could not be parsed"
         try:
             number = Decimal(value)
-        except InvalidOperation:
-            return "Number could not be parsed"
-        if not number.is_finite():
+        except InvalidOperation:  # an exponent beyond what Decimal represents
             return "Number could not be parsed"
         constraints = definition.get("NumberAttributeConstraints") or {}
         if "MinValue" in constraints and number < Decimal(str(constraints["MinValue"])):

@@ -230,6 +230,18 @@ def test_phone_number_usernames(idp: Any, mailbox: Any) -> None:
             "Attributes did not conform to the schema: email_verified: "
             "Attribute value must be true or false\n",
         ),
+        (
+            "stamp",
+            {"name": "T", "updated_at": "-5", "birthdate": "1990-1-1"},
+            "Attributes did not conform to the schema: "
+            "updated_at: Number must be greater than or equal to 0\n"
+            "birthdate: String must be no shorter than 10 characters\n",
+        ),
+        (
+            "nan",
+            {"name": "T", "updated_at": "NaN"},
+            "Attributes did not conform to the schema: updated_at: Number could not be parsed\n",
+        ),
         ("mail", {"name": "M", "email": "not-an-email"}, "Invalid email address format."),
         ("phone", {"name": "P", "phone_number": "555-1234"}, "Invalid phone number format."),
         (
