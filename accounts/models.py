@@ -313,3 +313,25 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} code for {self.user_id}"
+
+
+class UICustomization(models.Model):
+    """SetUICustomization: the hosted UI's logo and CSS for a pool (``client_id`` ``ALL``)
+    or for one app client, which then no longer falls back to ``ALL`` (reference §4)."""
+
+    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="ui_customizations")
+    client_id = models.CharField(max_length=128)
+    css = models.TextField(blank=True, default="")
+    css_version = models.CharField(max_length=32)
+    image = models.BinaryField(null=True, blank=True)
+    image_type = models.CharField(max_length=32, blank=True, default="")
+    created = models.DateTimeField(default=timezone.now)
+    modified = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "client_id"], name="uicustomization_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"UI customization {self.pool_id}/{self.client_id}"
