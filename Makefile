@@ -7,7 +7,9 @@ PORT ?= 8000
 
 .PHONY: run test test-services lint fmt typecheck check migrations-check bench clean
 
+# Debian's python3 lacks venv/ensurepip until python3-venv is installed.
 $(BIN)/python:
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || bash scripts/apt-install.sh python3-venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
@@ -27,12 +29,18 @@ run: $(VENV)/.runtime
 	$(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
 		--access-logfile - --graceful-timeout 5
 
+# Extra pytest arguments for both suites, e.g. `make test PYTEST_ARGS="-n 2 -x"`.
+PYTEST_ARGS ?=
+
 test: $(VENV)/.dev
 	bash scripts/test-deps.sh
-	$(BIN)/python -m pytest -q -p no:randomly
+	$(BIN)/python -m pytest -q -p no:randomly $(PYTEST_ARGS)
 
+# The same suite on PostgreSQL, Redis, a Celery worker and an SMTP sink, each installed if
+# absent and started on loopback ports by the script (which stops them afterwards).
 test-services: $(VENV)/.dev
-	bash scripts/test-services.sh
+	bash scripts/test-deps.sh
+	bash scripts/test-services.sh $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

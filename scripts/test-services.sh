@@ -11,20 +11,7 @@ PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 
 log() { echo "test-services: $*" >&2; }
 
-# --- Install what is missing (apt-get update only when the package lists are unusable) ----
-apt_install() {
-  if [ "$(id -u)" != 0 ]; then
-    log "missing: $* (install them, or run as root)"
-    exit 1
-  fi
-  log "installing $*"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y -qq --no-install-recommends "$@" >/dev/null; then
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-  fi
-}
-
+# --- Install what is missing ----------------------------------------------------------------
 postgres_bin() {
   # The newest installed server's binaries (Debian keeps them off PATH).
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
@@ -34,7 +21,7 @@ missing=()
 [ -n "$(postgres_bin)" ] && [ -x "$(postgres_bin)/initdb" ] || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
-  apt_install "${missing[@]}"
+  bash scripts/apt-install.sh "${missing[@]}"
 fi
 PG_BIN=$(postgres_bin)
 
