@@ -17,12 +17,13 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Group, PoolUser
+from accounts.models import AuditEvent, Group, GroupMembership, PoolUser
 from core.errors import (
     InvalidParameterException,
     NotAuthorizedException,
@@ -35,6 +36,7 @@ from oauth import claims as token_claims
 from oauth.claims import ADMIN_SCOPE
 from oauth.models import AccessToken, AppClient, RefreshToken
 from oauth.services import keys
+from oauth.services.rows import ModelRows
 
 UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 # Cognito's bounds and defaults (reference §3.2): ID and access tokens 5 min to 1 day, 1 h by
@@ -107,11 +109,96 @@ def _rotation_grace(client: AppClient) -> dt.timedelta:
     return dt.timedelta(seconds=int(seconds))
 
 
-def _group_claims(user: PoolUser) -> list[token_claims.GroupClaim]:
-    rows = Group.objects.filter(groupmembership__user_id=user.pk).values_list(
-        "name", "precedence", "role_arn"
+# --- hot-path SQL (see oauth/services/rows.py) ------------------------------------------
+# The statements hold identifiers only, taken from the models and quoted by the backend;
+# every value is a bound parameter.
+_USERS = ModelRows(PoolUser)
+_CLIENTS = ModelRows(AppClient)
+_REFRESH_TOKENS = ModelRows(RefreshToken)
+_ACCESS_TOKENS = ModelRows(AccessToken)
+
+
+def _column(model: type[Any], name: str) -> str:
+    return str(connections["default"].ops.quote_name(model._meta.get_field(name).column))
+
+
+@lru_cache(maxsize=4)
+def _groups_sql(vendor: str) -> str:
+    quote = connections["default"].ops.quote_name
+    group, membership = quote(Group._meta.db_table), quote(GroupMembership._meta.db_table)
+    return (
+        f"SELECT g.{_column(Group, 'name')}, g.{_column(Group, 'precedence')}, "  # noqa: S608
+        f"g.{_column(Group, 'role_arn')} FROM {group} g JOIN {membership} m "
+        f"ON m.{_column(GroupMembership, 'group')} = g.{_column(Group, 'id')} "
+        f"WHERE m.{_column(GroupMembership, 'user')} = %s"
     )
-    return [token_claims.GroupClaim(name, precedence, role) for name, precedence, role in rows]
+
+
+@lru_cache(maxsize=4)
+def _refresh_token_sql(vendor: str) -> str:
+    return (
+        f"SELECT {_REFRESH_TOKENS.columns('r')}, {_USERS.columns('u')} "  # noqa: S608
+        f"FROM {_REFRESH_TOKENS.table} r JOIN {_USERS.table} u "
+        f"ON u.{_column(PoolUser, 'id')} = r.{_column(RefreshToken, 'user')} "
+        f"WHERE r.{_column(RefreshToken, 'token_checksum')} = %s"
+    )
+
+
+@lru_cache(maxsize=4)
+def _access_token_sql(vendor: str) -> str:
+    return (
+        f"SELECT {_ACCESS_TOKENS.columns('a')}, {_USERS.columns('u')}, {_CLIENTS.columns('c')} "  # noqa: S608
+        f"FROM {_ACCESS_TOKENS.table} a "
+        f"JOIN {_USERS.table} u ON u.{_column(PoolUser, 'id')} = a.{_column(AccessToken, 'user')} "
+        f"JOIN {_CLIENTS.table} c "
+        f"ON c.{_column(AppClient, 'id')} = a.{_column(AccessToken, 'application')} "
+        f"WHERE a.{_column(AccessToken, 'token_checksum')} = %s"
+    )
+
+
+def _fetch_one(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    return tuple(found) if found is not None else None
+
+
+def _group_claims(user: PoolUser) -> list[token_claims.GroupClaim]:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(_groups_sql(connections["default"].vendor), [user.pk])
+        rows = cursor.fetchall()
+    return [token_claims.GroupClaim(name, rank, role or "") for name, rank, role in rows]
+
+
+def _refresh_token_row(refresh_token: str) -> RefreshToken | None:
+    """The refresh token's row with its user, in one indexed lookup."""
+    found = _fetch_one(
+        _refresh_token_sql(connections["default"].vendor), [_checksum(refresh_token)]
+    )
+    if found is None:
+        return None
+    width = len(_REFRESH_TOKENS.fields)
+    row = _REFRESH_TOKENS.load(found[:width])
+    row.user = _USERS.load(found[width:])
+    return row
+
+
+def _access_token_row(access_token: str) -> AccessToken | None:
+    """The access token's row with its user and client, in one indexed lookup."""
+    found = _fetch_one(_access_token_sql(connections["default"].vendor), [_checksum(access_token)])
+    if found is None:
+        return None
+    token_width, user_width = len(_ACCESS_TOKENS.fields), len(_USERS.fields)
+    row = _ACCESS_TOKENS.load(found[:token_width])
+    row.user = _USERS.load(found[token_width : token_width + user_width])
+    row.application = _CLIENTS.load(found[token_width + user_width :])
+    return row
+
+
+def _attach_pool(user: PoolUser, client: AppClient) -> None:
+    # The client and the user are in the same pool: share the loaded pool, if any.
+    if AppClient.pool.is_cached(client) and client.pool_id == user.pool_id:  # type: ignore[attr-defined]
+        user.pool = client.pool
 
 
 @dataclass(frozen=True)
@@ -245,7 +332,7 @@ def issue_token_set(
         nonce=nonce,
         now=now,
     )
-    minted.access_row.save()
+    _ACCESS_TOKENS.insert(minted.access_row)
     refresh_token: str | None = None
     if include_refresh_token:
         refresh_token, row = _new_refresh_row(
@@ -257,16 +344,12 @@ def issue_token_set(
             auth_time=signed_in,
             scope=scope,
         )
-        row.save()
+        _REFRESH_TOKENS.insert(row)
     return TokenSet(minted.id_token, minted.access_token, refresh_token, minted.expires_in)
 
 
 def _usable_refresh_row(client: AppClient, refresh_token: str, now: dt.datetime) -> RefreshToken:
-    row = (
-        RefreshToken.objects.select_related("user__pool")
-        .filter(token_checksum=_checksum(refresh_token))
-        .first()
-    )
+    row = _refresh_token_row(refresh_token)
     if row is None:
         raise NotAuthorizedException("Invalid Refresh Token")
     if row.application_id != client.pk:
@@ -284,16 +367,17 @@ def _usable_refresh_row(client: AppClient, refresh_token: str, now: dt.datetime)
         raise NotAuthorizedException("Refresh Token has been revoked")
     if not user.enabled:
         raise NotAuthorizedException("User is disabled.")
+    _attach_pool(user, client)
     return row
 
 
-@transaction.atomic
 def refresh_tokens(*, client: AppClient, refresh_token: str) -> TokenSet:
     """REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken and the refresh_token grant.
 
     New ID and access tokens in the same family; ``auth_time`` stays at the sign-in. With
     rotation on, a new refresh token too (expiring when the old one would have: rotation
     does not extend a session), and the old one stops working after the grace period.
+    Without rotation the only write is the access token's row, so no transaction is opened.
     """
     now = timezone.now()
     row = _usable_refresh_row(client, refresh_token, now)
@@ -308,9 +392,11 @@ def refresh_tokens(*, client: AppClient, refresh_token: str) -> TokenSet:
         nonce=None,
         now=now,
     )
-    minted.access_row.save()
-    new_refresh_token: str | None = None
-    if refresh_token_rotation_enabled(client):
+    if not refresh_token_rotation_enabled(client):
+        _ACCESS_TOKENS.insert(minted.access_row)
+        return TokenSet(minted.id_token, minted.access_token, None, minted.expires_in)
+    with transaction.atomic():
+        _ACCESS_TOKENS.insert(minted.access_row)
         new_refresh_token, new_row = _new_refresh_row(
             client=client,
             user=row.user,
@@ -320,7 +406,7 @@ def refresh_tokens(*, client: AppClient, refresh_token: str) -> TokenSet:
             auth_time=auth_time,
             scope=row.scope,
         )
-        new_row.save()
+        _REFRESH_TOKENS.insert(new_row)
         if row.rotated is None:
             RefreshToken.objects.filter(pk=row.pk).update(revoked=now, rotated=now, updated=now)
     return TokenSet(minted.id_token, minted.access_token, new_refresh_token, minted.expires_in)
@@ -353,20 +439,14 @@ def authenticate_access_token(
         raise NotAuthorizedException("Access Token has expired")
     if required_scope is not None and required_scope not in str(claims.get("scope", "")).split():
         raise NotAuthorizedException("Access Token does not have required scopes")
-    row = (
-        AccessToken.objects.select_related("user__pool", "application")
-        .filter(token_checksum=_checksum(access_token))
-        .first()
-    )
-    if row is None or row.user is None or row.application is None:
+    row = _access_token_row(access_token)
+    if row is None:
         raise NotAuthorizedException("Access Token has been revoked")
-    user = row.user
+    user, client = row.user, row.application
     if not user.enabled or (
         user.tokens_valid_after is not None and row.created < user.tokens_valid_after
     ):
         raise NotAuthorizedException("Access Token has been revoked")
-    client = row.application
-    client.pool = user.pool
     return AccessTokenContext(user=user, client=client, claims=claims)
 
 

@@ -1,0 +1,97 @@
+"""Model rows read and written without the ORM's per-query compilation, for the token hot paths.
+
+Every refresh and every ``AccessToken`` call reads a token row and its user, and a refresh
+writes an access-token row. Through the ORM, building the SQL and the converters for these
+wide models costs about ten times running the indexed query itself, which alone would hold
+REFRESH_TOKEN_AUTH and GetUser under their 600 requests/s per core (issue 3). ``ModelRows``
+keeps the column list, converters and INSERT statement of one model, taken from its
+``_meta``, so the SQL cannot drift from the models; values still go through each field's
+``get_db_prep_save`` / ``from_db_value`` and the backend's converters, and instances are
+built with ``Model.from_db``, exactly as the ORM would build them.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
+Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+
+class ModelRows(Generic[M]):
+    def __init__(self, model: type[M], using: str = "default") -> None:
+        self.model = model
+        self.using = using
+        self.fields: list[Field[Any, Any]] = list(model._meta.concrete_fields)
+        self.attnames = [field.attname for field in self.fields]
+        self._converters: weakref.WeakKeyDictionary[
+            BaseDatabaseWrapper, list[tuple[Any, list[Converter]]]
+        ] = weakref.WeakKeyDictionary()
+
+    @property
+    def connection(self) -> BaseDatabaseWrapper:
+        return connections[self.using]
+
+    @property
+    def table(self) -> str:
+        return self.connection.ops.quote_name(self.model._meta.db_table)
+
+    def columns(self, alias: str) -> str:
+        """``alias.col1, alias.col2, …`` in the order ``load`` expects."""
+        quote = self.connection.ops.quote_name
+        return ", ".join(f"{alias}.{quote(field.column)}" for field in self.fields)
+
+    def _field_converters(self) -> list[tuple[Any, list[Converter]]]:
+        connection = self.connection
+        found = self._converters.get(connection)
+        if found is None:
+            found = []
+            for field in self.fields:
+                column = field.get_col(self.model._meta.db_table)
+                converters = connection.ops.get_db_converters(column)
+                converters += field.get_db_converters(connection)
+                found.append((column, converters))
+            self._converters[connection] = found
+        return found
+
+    def load(self, values: Sequence[Any]) -> M:
+        """An instance from ``values`` selected with ``columns()``."""
+        connection = self.connection
+        converted = []
+        for (column, converters), value in zip(self._field_converters(), values, strict=True):
+            for converter in converters:
+                value = converter(value, column, connection)
+            converted.append(value)
+        return self.model.from_db(self.using, self.attnames, converted)
+
+    def insert(self, instance: M) -> M:
+        """INSERT ``instance`` as ``save()`` would (``pre_save`` included, so ``auto_now`` and
+        computed fields are filled) and set its primary key."""
+        connection = self.connection
+        if not connection.features.can_return_columns_from_insert:
+            instance.save()
+            return instance
+        pk = self.model._meta.pk
+        fields = [field for field in self.fields if field is not pk or instance.pk is not None]
+        values = [
+            field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+        ]
+        quote = connection.ops.quote_name
+        # Identifiers only, quoted by the backend; every value is a bound parameter.
+        sql = (
+            f"INSERT INTO {self.table} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(pk.column)}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            (new_pk,) = cursor.fetchone()
+        instance.pk = new_pk
+        instance._state.adding = False
+        instance._state.db = self.using
+        return instance
