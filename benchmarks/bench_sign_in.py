@@ -9,7 +9,10 @@ REFRESH_TOKEN_AUTH ≥ 600 requests/s per core; sign-in latency unchanged from 1
 Each sign-in is a real ``POST /`` (X-Amz-Target InitiateAuth) served by Django in-process
 through the test client, so parsing, input validation, the state machine, argon2id at
 OWASP parameters and token issuance are all inside the timing; only the TCP hop is not.
-Users are bulk-created with one precomputed hash. The process is pinned to one core.
+Users are bulk-created with one precomputed hash. The process is pinned to one core, and
+the measurements are interleaved (a verify, a sign-in in the 1,000-user pool, a sign-in
+in the 100,000-user pool, repeated) so that noise from other work on the machine falls
+on all of them alike; the figures are medians.
 
 Usage: ``python benchmarks/bench_sign_in.py [--sign-ins N] [--users N]``. Without
 DATABASE_URL it works in a throwaway SQLite file, deleted afterwards.
@@ -87,36 +90,33 @@ def _add_users(pool: Any, start: int, stop: int, password_hash: str) -> None:
     PoolUser.objects.bulk_create(batch, batch_size=2000)
 
 
-def _verify_rate(password_hash: str, rounds: int) -> float:
+def _verify(password_hash: str) -> float:
+    """Seconds one argon2id verify takes."""
     from django.contrib.auth.hashers import check_password
 
-    check_password(PASSWORD, password_hash)  # warm up
     started = time.perf_counter()
-    for _ in range(rounds):
-        if not check_password(PASSWORD, password_hash):
-            raise SystemExit("argon2id verify failed")
-    return rounds / (time.perf_counter() - started)
+    if not check_password(PASSWORD, password_hash):
+        raise SystemExit("argon2id verify failed")
+    return time.perf_counter() - started
 
 
-def _sign_ins(http: Any, client_id: str, population: int, rounds: int) -> list[float]:
-    """Latencies (s) of ``rounds`` sign-ins by random users among the first ``population``."""
-    latencies = []
-    for _ in range(rounds):
-        name = f"user{random.randrange(population):06d}"
-        started = time.perf_counter()
-        result = _post(
-            http,
-            "InitiateAuth",
-            {
-                "ClientId": client_id,
-                "AuthFlow": "USER_PASSWORD_AUTH",
-                "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD},
-            },
-        )
-        latencies.append(time.perf_counter() - started)
-        if "AuthenticationResult" not in result:
-            raise SystemExit(f"sign-in of {name} gave no tokens: {result}")
-    return latencies
+def _sign_in(http: Any, client_id: str, population: int) -> float:
+    """Seconds one USER_PASSWORD_AUTH sign-in by a random user of the pool takes."""
+    name = f"user{random.randrange(population):06d}"
+    started = time.perf_counter()
+    result = _post(
+        http,
+        "InitiateAuth",
+        {
+            "ClientId": client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD},
+        },
+    )
+    elapsed = time.perf_counter() - started
+    if "AuthenticationResult" not in result:
+        raise SystemExit(f"sign-in of {name} gave no tokens: {result}")
+    return elapsed
 
 
 def _refresh_rate(http: Any, client_id: str, rounds: int) -> float:
@@ -163,30 +163,31 @@ def main() -> None:
         from accounts.services import pools
         from oauth.services import clients
 
-        pool = pools.create_user_pool(name="bench", settings={})
-        client = clients.create_user_pool_client(
-            pool=pool,
-            name="bench",
-            settings={
-                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-            },
-        )
+        flows = {"ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}
         password_hash = make_password(PASSWORD)
+        print(f"database: {connection.vendor}; hasher: {settings.PASSWORD_HASHERS[0]}; {pinning}")
+        client_ids = {}
+        for size in (1_000, args.users):
+            pool = pools.create_user_pool(name=f"bench-{size}", settings={})
+            client = clients.create_user_pool_client(pool=pool, name="bench", settings=flows)
+            started = time.perf_counter()
+            _add_users(pool, 0, size, password_hash)
+            print(f"pool of {size:,} users made in {time.perf_counter() - started:.1f} s")
+            client_ids[size] = client.client_id
         http = Client()
 
-        print(f"database: {connection.vendor}; hasher: {settings.PASSWORD_HASHERS[0]}; {pinning}")
-        _add_users(pool, 0, 1_000, password_hash)
-        verify_rate = _verify_rate(password_hash, args.sign_ins)
-        _sign_ins(http, client.client_id, 1_000, 5)  # warm up: keys, caches, connections
-        small = _sign_ins(http, client.client_id, 1_000, args.sign_ins)
-        sign_in_rate = len(small) / sum(small)
-        refresh_rate = _refresh_rate(http, client.client_id, args.refreshes)
+        for size, client_id in client_ids.items():  # warm up: keys, caches, connections
+            for _ in range(3):
+                _sign_in(http, client_id, size)
+        verifies, small, large = [], [], []
+        for _ in range(args.sign_ins):
+            verifies.append(_verify(password_hash))
+            small.append(_sign_in(http, client_ids[1_000], 1_000))
+            large.append(_sign_in(http, client_ids[args.users], args.users))
+        refresh_rate = _refresh_rate(http, client_ids[1_000], args.refreshes)
 
-        started = time.perf_counter()
-        _add_users(pool, 1_000, args.users, password_hash)
-        print(f"added {args.users - 1_000:,} users in {time.perf_counter() - started:.1f} s")
-        large = _sign_ins(http, client.client_id, args.users, args.sign_ins)
-
+    verify_rate = 1 / statistics.median(verifies)
+    sign_in_rate = 1 / statistics.median(small)
     share = sign_in_rate / verify_rate
     small_median = statistics.median(small) * 1000
     large_median = statistics.median(large) * 1000
