@@ -60,9 +60,27 @@ def render_error(exc: CognitoError, request_id: str) -> HttpResponse:
     return response
 
 
-def _lookup_access_key(access_key_id: str) -> str | None:
-    key = AccessKey.objects.filter(access_key_id=access_key_id, active=True).first()
-    return key.get_secret() if key else None
+# How stale AccessKey.last_used may be: one write a minute per key, not one per request.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def _authenticate_access_key(request: HttpRequest, body: bytes) -> tuple[AccessKey, str]:
+    """Verify the SigV4 signature against an active access key (one indexed query)."""
+    found: dict[str, AccessKey] = {}
+
+    def lookup(access_key_id: str) -> str | None:
+        key = AccessKey.objects.filter(access_key_id=access_key_id, active=True).first()
+        if key is None:
+            return None
+        found["key"] = key
+        return key.get_secret()
+
+    identity = sigv4.verify(request, body, lookup)
+    key = found["key"]
+    now = timezone.now()
+    if key.last_used is None or now - key.last_used > LAST_USED_RESOLUTION:
+        AccessKey.objects.filter(pk=key.pk).update(last_used=now)
+    return key, identity.region
 
 
 def _read_body(request: HttpRequest) -> bytes:
@@ -114,10 +132,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             region=settings.AWS_REGION,
         )
         if found.auth is registry.Auth.SIGV4:
-            identity = sigv4.verify(request, body, _lookup_access_key)
-            ctx.region = identity.region
-            ctx.access_key = AccessKey.objects.get(access_key_id=identity.access_key_id)
-            AccessKey.objects.filter(pk=ctx.access_key.pk).update(last_used=timezone.now())
+            ctx.access_key, ctx.region = _authenticate_access_key(request, body)
         params = _parse(body)
         validate_input(params, registry.operation_model(found.service, found.name).input_shape)
         result = found.handler(params, ctx)
