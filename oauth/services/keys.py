@@ -20,7 +20,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -190,7 +190,7 @@ def _published(pool_id: str) -> list[SigningKey]:
     return list(
         SigningKey.objects.filter(pool_id=pool_id)
         .filter(Q(retired__isnull=True) | Q(retired__gt=horizon))
-        .order_by("retired", "purpose", "-created")
+        .order_by(F("retired").desc(nulls_first=True), "purpose", "-created")
     )
 
 
