@@ -310,13 +310,14 @@ def _refresh(client: AppClient, parameters: dict[str, str]) -> AuthStep:
     refresh_token = _required(parameters, "REFRESH_TOKEN")
     secret_hash = parameters.get("SECRET_HASH")
     if client.has_secret and not secret_hash:
-        verify_secret_hash(client, "", None)
+        verify_secret_hash(client, "", None)  # "…configured for secret but secret was not received"
     # The owner is known only once the token is checked: a wrong hash rolls the refresh back.
     with transaction.atomic():
         token_set = tokens.refresh_tokens(client=client, refresh_token=refresh_token)
         if client.has_secret:
-            owner = tokens.authenticate_access_token(token_set.access_token).user
-            _verify_secret_hash_any(client, _sign_in_names(owner), secret_hash)
+            # Tokens refreshed from an /oauth2/token grant carry OAuth scopes, not the admin one.
+            owner = tokens.authenticate_access_token(token_set.access_token, required_scope=None)
+            _verify_secret_hash_any(client, _sign_in_names(owner.user), secret_hash)
     return AuthStep(tokens=token_set)
 
 
