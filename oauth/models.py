@@ -96,7 +96,15 @@ class AppClient(AbstractApplication):
 
 
 class Grant(AbstractGrant):
+    """An authorization code. ``code`` holds the SHA-256 of the code, never the code."""
+
     user = models.ForeignKey("accounts.PoolUser", on_delete=models.CASCADE, related_name="+")
+    # The browser's sign-in time, the ``auth_time`` of the tokens the code buys.
+    auth_time = models.DateTimeField(null=True, blank=True)
+    # Set when the code is redeemed: a second redemption finds it and revokes the tokens
+    # of that family (RFC 6749 §4.1.2, RFC 9700 §4.2.4).
+    redeemed = models.DateTimeField(null=True, blank=True)
+    origin_jti = models.UUIDField(null=True, blank=True)
 
     class Meta(AbstractGrant.Meta):
         swappable = "OAUTH2_PROVIDER_GRANT_MODEL"
@@ -169,3 +177,50 @@ class SigningKey(models.Model):
     def __str__(self) -> str:
         state = "retired" if self.retired else "active"
         return f"{self.purpose} key {self.kid} of {self.pool_id} ({state})"
+
+
+class ResourceServer(models.Model):
+    """A pool's resource server: custom scopes ``<identifier>/<ScopeName>`` (reference §4)."""
+
+    pool = models.ForeignKey(
+        "accounts.UserPool", on_delete=models.CASCADE, related_name="resource_servers"
+    )
+    identifier = models.CharField(max_length=256)
+    name = models.CharField(max_length=256)
+    # Cognito's ResourceServerScopeType list: [{"ScopeName": ..., "ScopeDescription": ...}].
+    scopes = models.JSONField(default=list, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pool", "created", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "identifier"], name="resourceserver_identifier_per_pool"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} ({self.pool_id})"
+
+    def scope_strings(self) -> list[str]:
+        return [f"{self.identifier}/{scope['ScopeName']}" for scope in self.scopes]
+
+
+class UserPoolDomain(models.Model):
+    """A pool's hosted-UI domain: a prefix (``<prefix>.auth.<region>.amazoncognito.com``)
+    or a custom domain served by this server when requests carry it as ``Host``."""
+
+    domain = models.CharField(max_length=253, unique=True)
+    pool = models.ForeignKey("accounts.UserPool", on_delete=models.CASCADE, related_name="domains")
+    custom = models.BooleanField(default=False)
+    certificate_arn = models.CharField(max_length=2048, blank=True, default="")
+    security_policy = models.CharField(max_length=32, blank=True, default="")
+    managed_login_version = models.PositiveSmallIntegerField(default=1)
+    created = models.DateTimeField(default=timezone.now)
+    modified = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pool", "created", "id"]
+
+    def __str__(self) -> str:
+        return self.domain
