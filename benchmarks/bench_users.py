@@ -144,12 +144,16 @@ def load_users(count: int) -> Dataset:
     # would take ~25 minutes and measure nothing these queries touch.
     password_hash = make_password("Bench-Passw0rd!")
     srp_salt, srp_verifier = srp.compute_verifier(pool.pool_suffix, "bench", "Bench-Passw0rd!")
-    statuses = [UserStatus.CONFIRMED] * 16 + [
-        UserStatus.UNCONFIRMED,
-        UserStatus.UNCONFIRMED,
-        UserStatus.FORCE_CHANGE_PASSWORD,
-        UserStatus.RESET_REQUIRED,
-    ]
+    # As in a live pool, the users who have not confirmed yet (or not yet replaced an
+    # administrator's temporary password) are the most recent ones, not spread evenly: a
+    # filter on them is what punishes a plan that walks the primary key.
+    recent = count - count // 20
+
+    def status_of(index: int) -> str:
+        if index < recent:
+            return UserStatus.RESET_REQUIRED if rng.random() < 0.01 else UserStatus.CONFIRMED
+        return rng.choice([UserStatus.UNCONFIRMED] * 3 + [UserStatus.FORCE_CHANGE_PASSWORD])
+
     usernames: list[str] = []
     emails: list[str] = []
     batch: list[PoolUser] = []
@@ -159,7 +163,7 @@ def load_users(count: int) -> Dataset:
         email = f"{given.lower()}.{family.lower()}{index}@{rng.choice(DOMAINS)}"
         user = PoolUser(
             pool=pool,
-            status=rng.choice(statuses),
+            status=status_of(index),
             enabled=rng.random() > 0.05,
             password_hash=password_hash,
             srp_salt=srp_salt,
@@ -416,6 +420,18 @@ def run_benchmarks(data: Dataset, requests: int) -> list[Measurement]:
             list_users(lambda _: 'cognito:user_status = "CONFIRMED"'),
             requests,
         ),
+        measure(
+            'ListUsers cognito:user_status = "UNCONFIRMED"',
+            target,
+            list_users(lambda _: 'cognito:user_status = "UNCONFIRMED"'),
+            requests,
+        ),
+        measure(
+            'ListUsers status = "Disabled"',
+            target,
+            list_users(lambda _: 'status = "Disabled"'),
+            requests,
+        ),
         measure("ListUsers paging (60 a page, PaginationToken)", target, paging, requests),
         measure("AdminGetUser by email alias", ADMIN_GET_USER_P95_MS, admin_get_user, requests),
         measure(
@@ -470,6 +486,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--results", type=Path, default=None, help="write a Markdown table")
+    parser.add_argument(
+        "--explain", action="store_true", help="print every query plan, not only on a miss"
+    )
     args = parser.parse_args()
 
     with contextlib.ExitStack() as stack:
@@ -492,7 +511,7 @@ def main() -> int:
         round_trip = round_trip_ms(args.requests)
         results = run_benchmarks(data, args.requests)
         for result in results:
-            if not result.ok:
+            if args.explain or not result.ok:
                 print(f"\n--- {result.name}: query plan ---\n{explain(result)}")
         if args.results:
             write_results(args.results, args.users, args.requests, results, round_trip)
