@@ -6,6 +6,8 @@ and signs what they return, so the API flows and the OAuth endpoints mint the sa
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -164,4 +166,84 @@ def access_token_claims(
         "iat": subject.issued_at,
         "jti": jti,
         "username": subject.username,
+    }
+
+
+# --- OAuth-issued tokens (/oauth2/authorize and /oauth2/token) --------------------------
+# The claims each OIDC scope releases (OIDC Core §5.4). Cognito: "When you request the
+# openid scope and no others, your user pool ID token and userInfo response include claims
+# for all user attributes that your app client can read. When you request openid and other
+# scopes like profile, email, and phone, the contents of the ID token and userInfo response
+# are limited to the constraints of the additional scopes" (awsdocs, OAuth 2.0 scopes).
+SCOPE_CLAIMS: dict[str, frozenset[str]] = {
+    "profile": frozenset(
+        {
+            "name",
+            "family_name",
+            "given_name",
+            "middle_name",
+            "nickname",
+            "preferred_username",
+            "profile",
+            "picture",
+            "website",
+            "gender",
+            "birthdate",
+            "zoneinfo",
+            "locale",
+            "updated_at",
+        }
+    ),
+    "email": frozenset({"email", "email_verified"}),
+    "phone": frozenset({"phone_number", "phone_number_verified"}),
+}
+# OAuth-issued access tokens carry ``version: 2`` (reference §3.2).
+OAUTH_ACCESS_TOKEN_VERSION = 2
+
+
+def is_oauth_scope(scope: str) -> bool:
+    """Whether tokens with this ``scope`` come from the OAuth endpoints: the API flows
+    always and only carry ``aws.cognito.signin.user.admin``."""
+    return scope != ADMIN_SCOPE
+
+
+def scoped_attributes(attributes: Mapping[str, str], scopes: Sequence[str]) -> dict[str, str]:
+    """The attributes OAuth scopes release: all of them for ``openid`` alone, else only
+    the claims of the requested profile/email/phone scopes."""
+    limiting = [scope for scope in scopes if scope in SCOPE_CLAIMS]
+    if not limiting:
+        return dict(attributes)
+    released = frozenset().union(*(SCOPE_CLAIMS[scope] for scope in limiting))
+    return {name: value for name, value in attributes.items() if name in released}
+
+
+def at_hash(access_token: str) -> str:
+    """OIDC Core §3.1.3.6: base64url of the left half of the SHA-256 of the access token
+    (RS256 uses SHA-256)."""
+    digest = hashlib.sha256(access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
+
+
+def client_credentials_claims(
+    *,
+    pool_id: str,
+    client_id: str,
+    scope: str,
+    jti: str,
+    issued_at: int,
+    expires_at: int,
+) -> dict[str, Any]:
+    """A machine-to-machine access token: the client is the subject and only custom
+    scopes are granted (reference §3.2)."""
+    return {
+        "sub": client_id,
+        "token_use": "access",
+        "scope": scope,
+        "auth_time": issued_at,
+        "iss": issuer(pool_id),
+        "exp": expires_at,
+        "iat": issued_at,
+        "version": OAUTH_ACCESS_TOKEN_VERSION,
+        "jti": jti,
+        "client_id": client_id,
     }

@@ -27,6 +27,7 @@ from core.errors import (
 from core.ids import new_client_id
 from core.pagination import Page, make_token, read_token
 from oauth.models import DEFAULT_EXPLICIT_AUTH_FLOWS, AppClient
+from oauth.services import resource_servers, rows
 
 # ExplicitAuthFlows values from before the ALLOW_ names (botocore's ExplicitAuthFlowsType).
 LEGACY_AUTH_FLOWS = frozenset({"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"})
@@ -55,7 +56,7 @@ DEFAULT_LIST_LIMIT = 60
 
 def get_app_client(client_id: str) -> AppClient:
     """The app client by id, with its pool; ResourceNotFoundException if unknown."""
-    client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
+    client = rows.find_app_client(client_id)  # every sign-in and refresh: the fast path
     if client is None:
         raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
     return client
@@ -340,10 +341,11 @@ def _check_oauth(
         raise InvalidOAuthFlowException(
             "CallbackUrls can not be empty when code flow or implicit flow is selected"
         )
+    # Custom scopes are ``<resource server identifier>/<scope>`` of this pool's servers.
+    needs_lookup = bool(set(scopes) - STANDARD_OAUTH_SCOPES)
+    custom = resource_servers.custom_scopes(client.pool) if needs_lookup else frozenset()
     for scope in scopes:
-        # Custom scopes are ``<resource server identifier>/<scope>``; this pool has no
-        # resource servers yet, so only the standard scopes exist.
-        if scope not in STANDARD_OAUTH_SCOPES:
+        if scope not in STANDARD_OAUTH_SCOPES and scope not in custom:
             raise ScopeDoesNotExistException(f"Invalid scope requested: {scope}")
 
 
