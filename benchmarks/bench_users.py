@@ -456,7 +456,7 @@ def write_results(
         cursor.execute("SHOW server_version")
         server_version = cursor.fetchone()[0]
     lines = [
-        "## Benchmark: ListUsers and AdminGetUser over 100,000 users",
+        f"## Benchmark: ListUsers and AdminGetUser over {users:,} users",
         "",
         f"`python benchmarks/bench_users.py` — {users:,} users in one pool, PostgreSQL "
         f"{server_version}, {requests} timed requests per row after 10 warm-up requests, "
@@ -467,7 +467,8 @@ def write_results(
         f"A bare `SELECT 1` round trip took p50 {round_trip[0]:.2f} ms / p95 "
         f"{round_trip[1]:.2f} ms during the run (load average {os.getloadavg()[0]:.1f}).",
         "",
-        "| request | p50 | p95 | target p95 | | Python CPU p50 | SQL statements | their time |",
+        "| request | p50 | p95 | target p95 | | Python CPU p50 | SQL per request "
+        "| SQL wait (1 request) |",
         "|---|---:|---:|---:|---|---:|---:|---:|",
     ]
     for result in results:
