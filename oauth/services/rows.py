@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
+
+from accounts.models import UserPool
+from oauth.models import AppClient
 
 M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
@@ -95,3 +99,34 @@ class ModelRows(Generic[M]):
         instance._state.adding = False
         instance._state.db = self.using
         return instance
+
+
+_APP_CLIENTS = ModelRows(AppClient)
+_USER_POOLS = ModelRows(UserPool)
+
+
+@lru_cache(maxsize=4)
+def _app_client_sql(vendor: str) -> str:
+    quote = connections["default"].ops.quote_name
+    pool_fk = quote(AppClient._meta.get_field("pool").column)  # type: ignore[union-attr]
+    client_id = quote(AppClient._meta.get_field("client_id").column)  # type: ignore[union-attr]
+    return (
+        f"SELECT {_APP_CLIENTS.columns('c')}, {_USER_POOLS.columns('p')} "  # noqa: S608
+        f"FROM {_APP_CLIENTS.table} c JOIN {_USER_POOLS.table} p "
+        f"ON p.{quote(UserPool._meta.pk.column)} = c.{pool_fk} WHERE c.{client_id} = %s"
+    )
+
+
+def find_app_client(client_id: str) -> AppClient | None:
+    """The app client ``client_id`` with its pool loaded, in one indexed lookup: every
+    sign-in and refresh starts here."""
+    connection = connections["default"]
+    with connection.cursor() as cursor:
+        cursor.execute(_app_client_sql(connection.vendor), [client_id])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    width = len(_APP_CLIENTS.fields)
+    client = _APP_CLIENTS.load(found[:width])
+    client.pool = _USER_POOLS.load(found[width:])
+    return client
