@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from api import protocol
+from identity.services import sts
 
 EXPOSED = "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date"
 
@@ -40,5 +41,7 @@ class CognitoApiMiddleware:
             )
             return _cors(request, response)
         if request.method == "POST":
+            if sts.is_query_request(request):  # STS (AWS Query) for issued credentials
+                return _cors(request, sts.handle(request))
             return _cors(request, protocol.dispatch(request))
         return self.get_response(request)

@@ -22,5 +22,6 @@ urlpatterns = [
     path("", index, name="index"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("identity.urls")),
     path("", include("oauth.urls")),
 ]

@@ -548,3 +548,23 @@ def get_tokens_from_refresh_token(
     if not _refresh_flow_allowed(client):
         raise InvalidParameterException("Refresh Token auth flow not enabled for this client")
     return refresh_tokens(client=client, refresh_token=refresh_token)
+
+
+def sign_in_still_valid(*, user: PoolUser, claims: dict[str, Any]) -> bool:
+    """Whether the sign-in an ID token came from still stands: the user is enabled, was not
+    signed out after the token was issued, and the token's family (``origin_jti``) was not
+    revoked. RevokeToken, GlobalSignOut and disabling the user delete the family's
+    access-token rows, so one indexed lookup answers. Identity pools' ServerSideTokenCheck
+    asks this (reference §6)."""
+    if not user.enabled:
+        return False
+    issued_at = claims.get("iat")
+    if user.tokens_valid_after is not None and (
+        not isinstance(issued_at, int) or issued_at < int(user.tokens_valid_after.timestamp())
+    ):
+        return False
+    try:
+        family = uuid.UUID(str(claims.get("origin_jti")))
+    except ValueError:
+        return False
+    return AccessToken.objects.filter(user=user, origin_jti=family).exists()
