@@ -524,10 +524,11 @@ def _open_challenge_session(
 
 
 def _session_user(client: AppClient, payload: Mapping[str, Any]) -> PoolUser:
+    user_pk = payload.get("u")
     user = (
-        PoolUser.objects.select_related("pool")
-        .filter(pk=payload.get("u"), pool_id=client.pool_id)
-        .first()
+        PoolUser.objects.select_related("pool").filter(pk=user_pk, pool_id=client.pool_id).first()
+        if isinstance(user_pk, int)
+        else None
     )
     if user is None:
         raise NotAuthorizedException(_SESSION_INVALID)
