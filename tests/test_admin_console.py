@@ -394,3 +394,46 @@ def test_audit_and_outbox_are_read_only(admin_client: Client, console: Console) 
     assert post.status_code == 403
     console.audit.refresh_from_db()
     assert console.audit.event == "AdminCreateUser"
+
+
+def _formset_data(page: Any, index: int) -> tuple[str, dict[str, Any]]:
+    formset = page.context["inline_admin_formsets"][index].formset
+    management = formset.management_form
+    data = {
+        f"{formset.prefix}-{name}": management[name].value()
+        for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
+    }
+    for position, form in enumerate(formset.forms):
+        data[f"{formset.prefix}-{position}-id"] = form.instance.pk
+    return formset.prefix, data
+
+
+def test_pool_settings_memberships_and_groups_are_editable(
+    admin_client: Client, console: Console
+) -> None:
+    pool_url = reverse("admin:accounts_userpool_change", args=[console.pool.pk])
+    _, data = _formset_data(admin_client.get(pool_url), 0)
+    data.update({"name": "renamed", "deletion_protection": "ACTIVE"})
+    assert admin_client.post(pool_url, data).status_code == 302
+    console.pool.refresh_from_db()
+    assert (console.pool.name, console.pool.deletion_protection) == ("renamed", "ACTIVE")
+    assert console.pool.reject_common_passwords is False  # unchecked box
+
+    user_url = reverse("admin:accounts_pooluser_change", args=[console.bob.pk])
+    prefix, data = _formset_data(admin_client.get(user_url), 0)
+    data.update({f"{prefix}-TOTAL_FORMS": 1, f"{prefix}-0-group": console.group.pk})
+    assert admin_client.post(user_url, data).status_code == 302
+    assert set(console.group.members.all()) == {console.alice, console.bob}
+
+    response = admin_client.post(
+        reverse("admin:accounts_group_add"),
+        {
+            "name": "readers",
+            "pool": console.pool.pk,
+            "precedence": 5,
+            "groupmembership_set-TOTAL_FORMS": 0,
+            "groupmembership_set-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302
+    assert Group.objects.get(pool=console.pool, name="readers").precedence == 5
