@@ -7,6 +7,7 @@ from typing import Any
 
 from accounts.models import UserPool
 from accounts.services import pools
+from oauth.services import domains
 
 
 def user_pool_type(pool: UserPool) -> dict[str, Any]:
@@ -45,6 +46,7 @@ def user_pool_type(pool: UserPool) -> dict[str, Any]:
         "AccountRecoverySetting": pool.account_recovery_setting,
     }
     shape.update({key: value for key, value in optional.items() if value})
+    shape.update(domains.pool_domains(pool))
     return shape
 
 

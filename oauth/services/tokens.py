@@ -234,30 +234,32 @@ def _mint(
     groups = _group_claims(user)
     access_seconds = access_token_seconds(client)
     access_jti = uuid.uuid4()
-    id_token = keys.sign(
-        client.pool_id,
-        keys.Purpose.ID,
-        token_claims.id_token_claims(
-            subject,
-            jti=str(uuid.uuid4()),
-            expires_at=issued_at + id_token_seconds(client),
-            attributes=user.attributes,
-            read_attributes=client.read_attributes or [],
-            groups=groups,
-            nonce=nonce,
-        ),
+    access_claims = token_claims.access_token_claims(
+        subject,
+        jti=str(access_jti),
+        expires_at=issued_at + access_seconds,
+        scope=scope,
+        groups=groups,
     )
-    access_token = keys.sign(
-        client.pool_id,
-        keys.Purpose.ACCESS,
-        token_claims.access_token_claims(
-            subject,
-            jti=str(access_jti),
-            expires_at=issued_at + access_seconds,
-            scope=scope,
-            groups=groups,
-        ),
+    attributes: dict[str, str] = user.attributes
+    oauth = token_claims.is_oauth_scope(scope)
+    if oauth:
+        # OAuth-issued tokens (reference §3.1-3.2): version 2, scope-released attributes.
+        access_claims["version"] = token_claims.OAUTH_ACCESS_TOKEN_VERSION
+        attributes = token_claims.scoped_attributes(attributes, scope.split())
+    access_token = keys.sign(client.pool_id, keys.Purpose.ACCESS, access_claims)
+    id_claims = token_claims.id_token_claims(
+        subject,
+        jti=str(uuid.uuid4()),
+        expires_at=issued_at + id_token_seconds(client),
+        attributes=attributes,
+        read_attributes=client.read_attributes or [],
+        groups=groups,
+        nonce=nonce,
     )
+    if oauth:
+        id_claims["at_hash"] = token_claims.at_hash(access_token)
+    id_token = keys.sign(client.pool_id, keys.Purpose.ID, id_claims)
     row = AccessToken(
         user=user,
         application=client,
@@ -443,8 +445,11 @@ def authenticate_access_token(
     if row is None:
         raise NotAuthorizedException("Access Token has been revoked")
     user, client = row.user, row.application
-    if not user.enabled or (
-        user.tokens_valid_after is not None and row.created < user.tokens_valid_after
+    if (
+        user is None
+        or client is None
+        or not user.enabled
+        or (user.tokens_valid_after is not None and row.created < user.tokens_valid_after)
     ):
         raise NotAuthorizedException("Access Token has been revoked")
     return AccessTokenContext(user=user, client=client, claims=claims)
@@ -568,3 +573,53 @@ def sign_in_still_valid(*, user: PoolUser, claims: dict[str, Any]) -> bool:
     except ValueError:
         return False
     return AccessToken.objects.filter(user=user, origin_jti=family).exists()
+
+
+def revoke_token_family(origin_jti: uuid.UUID) -> None:
+    """Revoke every token of one sign-in: what a replayed authorization code bought
+    (RFC 6749 §4.1.2, RFC 9700 §4.2.4)."""
+    with transaction.atomic():
+        _revoke_family(origin_jti, timezone.now())
+
+
+@dataclass(frozen=True)
+class ClientToken:
+    access_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+def issue_client_credentials_token(*, client: AppClient, scopes: list[str]) -> ClientToken:
+    """The ``client_credentials`` grant's access token: ``sub`` is the client, only
+    custom scopes, no ID or refresh token. Its row (no user) lets ``/oauth2/revoke`` and
+    deleting the client reach it like any other token."""
+    now = timezone.now()
+    issued_at = _epoch(now)
+    seconds = access_token_seconds(client)
+    jti = uuid.uuid4()
+    scope = " ".join(scopes)
+    access_token = keys.sign(
+        client.pool_id,
+        keys.Purpose.ACCESS,
+        token_claims.client_credentials_claims(
+            pool_id=client.pool_id,
+            client_id=client.client_id,
+            scope=scope,
+            jti=str(jti),
+            issued_at=issued_at,
+            expires_at=issued_at + seconds,
+        ),
+    )
+    _ACCESS_TOKENS.insert(
+        AccessToken(
+            user=None,
+            application=client,
+            token="",
+            token_checksum=_checksum(access_token),
+            expires=now + dt.timedelta(seconds=seconds),
+            scope=scope,
+            jti=jti,
+            origin_jti=jti,
+        )
+    )
+    return ClientToken(access_token, seconds)
