@@ -24,4 +24,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("identity.urls")),
     path("", include("oauth.urls")),
+    path("", include("accounts.urls")),
 ]

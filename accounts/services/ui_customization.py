@@ -83,10 +83,16 @@ class Customization:
     modified: dt.datetime | None = None
 
     @property
-    def image_url(self) -> str | None:
+    def image_path(self) -> str | None:
         if not self.image_type:
             return None
-        return f"{settings.PUBLIC_URL}/ui/{self.pool_id}/{self.client_id}/logo/{self.css_version}"
+        return f"/ui/{self.pool_id}/{self.client_id}/logo/{self.css_version}"
+
+    @property
+    def image_url(self) -> str | None:
+        """GetUICustomization's ImageUrl: the logo on this server's public origin."""
+        path = self.image_path
+        return f"{settings.PUBLIC_URL}{path}" if path else None
 
     @property
     def css_url(self) -> str | None:

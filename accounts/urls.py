@@ -1,0 +1,31 @@
+"""Hosted UI pages at Cognito's paths (reference §4) and the customization assets."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from accounts.views import hosted_ui
+
+app_name = "hosted_ui"
+
+urlpatterns = [
+    path("login", hosted_ui.login, name="login"),
+    path("signup", hosted_ui.signup, name="signup"),
+    path("confirmUser", hosted_ui.confirm_user, name="confirm_user"),
+    path("forgotPassword", hosted_ui.forgot_password, name="forgot_password"),
+    path(
+        "confirmForgotPassword", hosted_ui.confirm_forgot_password, name="confirm_forgot_password"
+    ),
+    path("resetPassword", hosted_ui.reset_password, name="reset_password"),
+    path("error", hosted_ui.error, name="error"),
+    path(
+        "ui/<str:pool_id>/<str:client_id>/style/<str:version>.css",
+        hosted_ui.customization_css,
+        name="customization_css",
+    ),
+    path(
+        "ui/<str:pool_id>/<str:client_id>/logo/<str:version>",
+        hosted_ui.customization_logo,
+        name="customization_logo",
+    ),
+]
