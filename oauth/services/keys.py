@@ -77,8 +77,16 @@ def _kid_for(public_key: RSAKey) -> str:
 def _new_key_row(pool_id: str, purpose: str) -> SigningKey:
     key = RSAKey.generate_key(RSA_KEY_BITS, private=True)
     kid = _kid_for(key)
-    public_jwk = {"alg": ALGORITHM, "e": "", "kid": kid, "kty": "RSA", "n": "", "use": "sig"}
-    public_jwk.update({name: key.as_dict(private=False)[name] for name in ("e", "n")})
+    public = key.as_dict(private=False)
+    # Cognito's JWKS entry, member for member (reference §3.2).
+    public_jwk: dict[str, Any] = {
+        "alg": ALGORITHM,
+        "e": public["e"],
+        "kid": kid,
+        "kty": "RSA",
+        "n": public["n"],
+        "use": "sig",
+    }
     private_pem = key.as_pem(private=True).decode()
     row = SigningKey(
         pool_id=pool_id,

@@ -34,6 +34,7 @@ class ModelRows(Generic[M]):
         self.using = using
         self.fields: list[Field[Any, Any]] = list(model._meta.concrete_fields)
         self.attnames = [field.attname for field in self.fields]
+        self.column_names = [str(field.column) for field in self.fields]
         self._converters: weakref.WeakKeyDictionary[
             BaseDatabaseWrapper, list[tuple[Any, list[Converter]]]
         ] = weakref.WeakKeyDictionary()
@@ -49,7 +50,7 @@ class ModelRows(Generic[M]):
     def columns(self, alias: str) -> str:
         """``alias.col1, alias.col2, …`` in the order ``load`` expects."""
         quote = self.connection.ops.quote_name
-        return ", ".join(f"{alias}.{quote(field.column)}" for field in self.fields)
+        return ", ".join(f"{alias}.{quote(column)}" for column in self.column_names)
 
     def _field_converters(self) -> list[tuple[Any, list[Converter]]]:
         connection = self.connection
@@ -89,8 +90,8 @@ class ModelRows(Generic[M]):
         quote = connection.ops.quote_name
         # Identifiers only, quoted by the backend; every value is a bound parameter.
         sql = (
-            f"INSERT INTO {self.table} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(pk.column)}"
+            f"INSERT INTO {self.table} ({', '.join(quote(str(f.column)) for f in fields)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(str(pk.column))}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
@@ -113,7 +114,7 @@ def _app_client_sql(vendor: str) -> str:
     return (
         f"SELECT {_APP_CLIENTS.columns('c')}, {_USER_POOLS.columns('p')} "  # noqa: S608
         f"FROM {_APP_CLIENTS.table} c JOIN {_USER_POOLS.table} p "
-        f"ON p.{quote(UserPool._meta.pk.column)} = c.{pool_fk} WHERE c.{client_id} = %s"
+        f"ON p.{quote(str(UserPool._meta.pk.column))} = c.{pool_fk} WHERE c.{client_id} = %s"
     )
 
 
