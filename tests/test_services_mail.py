@@ -50,35 +50,58 @@ def test_a_real_action_mails_through_redis_the_worker_and_smtp(
     assert _sent(OutboxMessage.objects.get(recipient="invited@example.com")).attempts == 1
 
 
-def test_mail_queued_while_the_worker_is_stopped_arrives_once_it_is_back(
-    services: Services, mailbox: Mailbox
+def _public_client(idp: Any, pool: dict[str, Any]) -> str:
+    response = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="outage-app")
+    return str(response["UserPoolClient"]["ClientId"])
+
+
+def _sign_up(idp_public: Any, client_id: str, email: str) -> dict[str, Any]:
+    return dict(
+        idp_public.sign_up(
+            ClientId=client_id,
+            Username=email,
+            Password="Correct-Horse-9-Battery",
+            UserAttributes=[{"Name": "email", "Value": email}],
+        )
+    )
+
+
+def test_a_code_mailed_while_the_worker_is_stopped_arrives_once_it_is_back(
+    services: Services, idp: Any, idp_public: Any, pool: dict[str, Any], mailbox: Mailbox
 ) -> None:
+    client_id = _public_client(idp, pool)
     services.worker.stop()
-    with transaction.atomic():
-        message = messaging.queue_mail(to="patient@example.com", subject="Code", body="654321")
+
+    assert _sign_up(idp_public, client_id, "patient@example.com")["UserConfirmed"] is False
+    pending = OutboxMessage.objects.get(recipient="patient@example.com")
     time.sleep(1)
-    message.refresh_from_db()
-    assert (message.sent, mailbox.all()) == (None, [])  # waiting in Redis
+    pending.refresh_from_db()
+    assert (pending.sent, mailbox.all()) == (None, [])  # the task waits in Redis
 
     services.worker.start()
 
-    assert mailbox.code_for("patient@example.com") == "654321"
-    assert _sent(message).attempts == 1
+    code = mailbox.code_for("patient@example.com")
+    idp_public.confirm_sign_up(
+        ClientId=client_id, Username="patient@example.com", ConfirmationCode=code
+    )
+    user = idp.admin_get_user(UserPoolId=pool["Id"], Username="patient@example.com")
+    assert user["UserStatus"] == "CONFIRMED"
+    assert _sent(pending).attempts == 1
 
 
-def test_mail_queued_while_redis_is_down_is_delivered_by_the_sweeper(
-    services: Services, idp: Any, pool: dict[str, Any], endpoint: str, mailbox: Mailbox
+def test_a_code_mailed_while_redis_is_down_is_delivered_by_the_sweeper(
+    services: Services,
+    idp: Any,
+    idp_public: Any,
+    pool: dict[str, Any],
+    endpoint: str,
+    mailbox: Mailbox,
 ) -> None:
+    client_id = _public_client(idp, pool)
     services.redis.stop()
 
     started = time.monotonic()
-    response = idp.admin_create_user(
-        UserPoolId=pool["Id"],
-        Username="outage@example.com",
-        UserAttributes=[{"Name": "email", "Value": "outage@example.com"}],
-        TemporaryPassword="Temporary-Passw0rd!",
-    )
-    assert response["User"]["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    assert _sign_up(idp_public, client_id, "outage@example.com")["UserConfirmed"] is False
     assert time.monotonic() - started < 5  # the enqueue failed softly and quickly
     pending = OutboxMessage.objects.get(recipient="outage@example.com")
     assert pending.sent is None
@@ -90,8 +113,10 @@ def test_mail_queued_while_redis_is_down_is_delivered_by_the_sweeper(
     services.redis.start()
 
     # The worker reconnects, beat runs the sweeper (every 5 s here) and the mail goes out.
-    invitation = mailbox.wait_for("outage@example.com", timeout=45)
-    assert "Temporary-Passw0rd!" in invitation.body
+    code = mailbox.code_for("outage@example.com", timeout=45)
+    idp_public.confirm_sign_up(
+        ClientId=client_id, Username="outage@example.com", ConfirmationCode=code
+    )
     assert _sent(pending).sent is not None
 
 
