@@ -43,6 +43,7 @@ from core.errors import (
     UserNotConfirmedException,
 )
 from oauth.models import AppClient
+from oauth.services.authorize import AuthorizeError, validate_authorize_request
 from oauth.services.clients import compute_secret_hash, get_app_client
 
 # No form-action: Chromium applies it to the redirects that follow a form post, and a
@@ -77,6 +78,14 @@ class HostedUIError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+class HostedRedirect(Exception):
+    """An authorization error to send back to the client's validated redirect URI."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
 
 
 @dataclass(frozen=True)
@@ -147,25 +156,46 @@ def hosted_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             response = view(request, *args, **kwargs)
         except HostedUIError as exc:
             response = error_page(request, exc.message, status=exc.status)
+        except HostedRedirect as redirect:
+            response = HttpResponseRedirect(redirect.url)
         return secure_headers(response)
 
     return wrapper
 
 
+def _page_error(error: AuthorizeError) -> HostedUIError:
+    messages = {
+        "invalid_client": gettext("The app client does not exist."),
+        "redirect_mismatch": gettext("The redirect_uri is not registered for this app client."),
+    }
+    return HostedUIError(messages.get(error.error, error.description))
+
+
 def hosted_context(request: HttpRequest) -> HostedContext:
-    """The app client named by ``client_id`` and, when given, its ``redirect_uri`` — which
-    must exactly match one of the client's CallbackURLs (RFC 9700 §2.1): anything else is
-    an error page, never a redirect."""
+    """The app client named by ``client_id`` (on a pool's custom domain, only that pool's
+    clients) and, with a ``redirect_uri``, the authorization request /oauth2/authorize
+    checks too (``validate_authorize_request``). An unknown client or an unregistered
+    redirect URI gets the error page, never a redirect (RFC 9700 §4.11.2); later errors
+    go back to the validated redirect URI as RFC 6749 §4.1.2.1 errors."""
+    host_pool = getattr(request, "tessera_pool", None)
     client_id = request.GET.get("client_id", "")
     if not client_id:
         raise HostedUIError(gettext("The client_id parameter is missing."))
-    try:
-        client = get_app_client(client_id)
-    except ResourceNotFoundException:
-        raise HostedUIError(gettext("The app client does not exist."), status=404) from None
     redirect_uri = request.GET.get("redirect_uri")
-    if redirect_uri is not None and redirect_uri not in client.callback_urls:
-        raise HostedUIError(gettext("The redirect_uri is not registered for this app client."))
+    if redirect_uri is not None:
+        try:
+            client = validate_authorize_request(request.GET.dict(), host_pool=host_pool).client
+        except AuthorizeError as exc:
+            if exc.redirectable:
+                raise HostedRedirect(exc.redirect_url()) from None
+            raise _page_error(exc) from None
+    else:
+        try:
+            client = get_app_client(client_id)
+        except ResourceNotFoundException:
+            client = None
+        if client is None or (host_pool is not None and client.pool_id != host_pool.id):
+            raise HostedUIError(gettext("The app client does not exist."), status=404)
     query = request.GET.copy()
     for name in _PAGE_ONLY_PARAMETERS:
         query.pop(name, None)
