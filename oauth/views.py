@@ -2,9 +2,9 @@
 
 Public, read-only documents without credentials: any origin may fetch them (CORS ``*``,
 which RFC 9700 §2.6 allows for these endpoints, unlike the authorization endpoint), and
-caches may keep them for a few minutes. The JWKS lists retired keys until their tokens expire, so a verifier
-with a cached copy keeps working across a rotation; PyJWT's PyJWKClient and aws-jwt-verify
-refetch when they meet an unknown ``kid``.
+caches may keep them for a few minutes. The JWKS lists retired keys until their tokens
+expire, so a verifier with a cached copy keeps working across a rotation; PyJWT's
+PyJWKClient and aws-jwt-verify refetch when they meet an unknown ``kid``.
 """
 
 from __future__ import annotations
