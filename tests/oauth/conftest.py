@@ -69,3 +69,40 @@ def make_user(pool: dict[str, Any]) -> Callable[..., PoolUser]:
         return user
 
     return make
+
+
+# --- OAuth endpoint tests (test_authorize, test_token_endpoint, test_conformance_*, …) -----
+OAUTH_SCOPES = ["openid", "email", "phone", "profile"]
+
+
+@pytest.fixture
+def oauth_client(make_client: Callable[..., AppClient]) -> tuple[AppClient, str]:
+    """A confidential code-flow client like the seed's web app: its secret is returned."""
+    from tests.oauth.browser import CALLBACK, LOGOUT_URL, LOOPBACK_CALLBACK
+
+    client = make_client(
+        ClientName="web",
+        GenerateSecret=True,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=OAUTH_SCOPES,
+        CallbackURLs=[CALLBACK, LOOPBACK_CALLBACK],
+        LogoutURLs=[LOGOUT_URL],
+        SupportedIdentityProviders=["COGNITO"],
+    )
+    return client, client.get_secret()
+
+
+@pytest.fixture
+def public_client(make_client: Callable[..., AppClient]) -> AppClient:
+    """A public (no secret) code-flow client, as a single-page or mobile app has."""
+    from tests.oauth.browser import CALLBACK, LOGOUT_URL
+
+    return make_client(
+        ClientName="spa",
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code", "implicit"],
+        AllowedOAuthScopes=OAUTH_SCOPES,
+        CallbackURLs=[CALLBACK],
+        LogoutURLs=[LOGOUT_URL],
+    )

@@ -106,7 +106,7 @@ def test_discovery_document_names_the_issuer_and_cognitos_endpoints(
     assert document["token_endpoint"] == f"{public_url}/oauth2/token"
     assert document["userinfo_endpoint"] == f"{public_url}/oauth2/userInfo"
     assert document["revocation_endpoint"] == f"{public_url}/oauth2/revoke"
-    assert document["end_session_endpoint"] == f"{public_url}/logout"
+    assert document["end_session_endpoint"] == f"{issuer}/logout"
     assert document["id_token_signing_alg_values_supported"] == ["RS256"]
     assert document["subject_types_supported"] == ["public"]
     assert document["code_challenge_methods_supported"] == ["S256"]
