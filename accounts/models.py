@@ -297,6 +297,9 @@ class OneTimeCode(models.Model):
         SIGN_UP = "sign_up"
         FORGOT_PASSWORD = "forgot_password"
         VERIFY_ATTRIBUTE = "verify_attribute"
+        # Sign-in codes of the SMS_MFA and EMAIL_OTP challenges (accounts.services.mfa).
+        MFA_SMS = "mfa_sms"
+        MFA_EMAIL = "mfa_email"
 
     user = models.ForeignKey(PoolUser, on_delete=models.CASCADE, related_name="one_time_codes")
     purpose = models.CharField(max_length=24, choices=Purpose.choices)
@@ -340,3 +343,45 @@ class UICustomization(models.Model):
 
     def __str__(self) -> str:
         return f"UI customization {self.pool_id}/{self.client_id}"
+
+
+class TotpDevice(models.Model):
+    """A user's software token (AssociateSoftwareToken / VerifySoftwareToken): the RFC 6238
+    secret, encrypted at rest with core.crypto. A user has at most one verified device and
+    one pending association; verifying the pending one replaces the old.
+    ``last_used_step`` is the 30-second time-step of the last accepted code, so a code is
+    accepted once only."""
+
+    user = models.ForeignKey(PoolUser, on_delete=models.CASCADE, related_name="totp_devices")
+    secret_encrypted = models.TextField()
+    friendly_name = models.CharField(max_length=256, blank=True, default="")
+    verified = models.BooleanField(default=False)
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "verified"], name="totpdevice_one_per_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'verified' if self.verified else 'pending'} software token of {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """Beyond Cognito: a single-use MFA recovery code. Only a keyed digest is stored; the
+    code is shown once, when generated. Generating a new set deletes the old one."""
+
+    user = models.ForeignKey(PoolUser, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_digest = models.CharField(max_length=64)
+    created = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_digest"], name="recoverycode_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id} ({'used' if self.used_at else 'unused'})"

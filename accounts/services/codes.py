@@ -32,6 +32,9 @@ CODE_LIFETIMES: dict[str, dt.timedelta] = {
     Purpose.SIGN_UP: dt.timedelta(hours=24),
     Purpose.FORGOT_PASSWORD: dt.timedelta(hours=1),
     Purpose.VERIFY_ATTRIBUTE: dt.timedelta(hours=24),
+    # Sign-in MFA codes live as long as Cognito's default challenge session, 3 minutes.
+    Purpose.MFA_SMS: dt.timedelta(minutes=3),
+    Purpose.MFA_EMAIL: dt.timedelta(minutes=3),
 }
 MAX_FAILED_ATTEMPTS = 5
 CODE_DIGITS = 6
