@@ -1,0 +1,97 @@
+"""Hosted UI security: CSRF on every form, headers that forbid framing and third-party
+loads, no CORS, and no open redirect — an unregistered redirect_uri gets the error page."""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from django.test import Client
+
+from tests.hosted_ui.conftest import CALLBACK_URL, PASSWORD, Browser, query
+
+FORM_PAGES = ["/login", "/signup", "/confirmUser", "/forgotPassword", "/confirmForgotPassword"]
+
+
+def test_every_form_refuses_a_post_without_the_csrf_token(app_client: dict[str, Any]) -> None:
+    client = Client(enforce_csrf_checks=True)
+    oauth_query = query(app_client["ClientId"])
+    for path in FORM_PAGES:
+        page = client.get(f"{path}?{oauth_query}")
+        assert 'name="csrfmiddlewaretoken"' in page.content.decode(), path
+        refused = client.post(
+            f"{path}?{oauth_query}", {"username": "a@example.com", "password": PASSWORD}
+        )
+        assert refused.status_code == 403, path
+    forged = client.post(
+        f"/login?{oauth_query}",
+        {"username": "a@example.com", "password": PASSWORD, "csrfmiddlewaretoken": "x" * 64},
+    )
+    assert forged.status_code == 403
+
+
+def test_pages_forbid_framing_and_third_party_loads_and_get_no_cors(
+    browser: Browser, app_client: dict[str, Any]
+) -> None:
+    page = browser.client.get(
+        f"/login?{query(app_client['ClientId'])}", HTTP_ORIGIN="https://evil.example"
+    )
+    policy = page["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert page["X-Frame-Options"] == "DENY"
+    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Cache-Control"] == "no-store"
+    assert "Access-Control-Allow-Origin" not in page
+    html = page.content.decode()
+    assert "<script" not in html
+    assert "http://" not in html.replace(CALLBACK_URL, "")
+    assert "https://" not in html.replace(urllib.parse.quote(CALLBACK_URL, safe=""), "")
+
+
+def test_an_unregistered_redirect_uri_gets_the_error_page_never_a_redirect(
+    browser: Browser, app_client: dict[str, Any]
+) -> None:
+    client_id = app_client["ClientId"]
+    for path in ["/login", "/signup", "/forgotPassword"]:
+        for redirect_uri in [
+            "https://evil.example/callback",
+            CALLBACK_URL + "/extra",
+            CALLBACK_URL.upper(),
+            CALLBACK_URL + "?next=https://evil.example",
+        ]:
+            page = browser.client.get(
+                f"{path}?{query(client_id, redirect_uri=redirect_uri, lang='zh-hans')}"
+            )
+            assert page.status_code == 400, (path, redirect_uri)
+            assert "Location" not in page
+            assert "该 redirect_uri 未在此应用客户端中注册。" in page.content.decode()
+    unknown = browser.client.get(f"/login?{query('no-such-client')}")
+    assert unknown.status_code in (400, 404)
+    assert "Location" not in unknown
+    missing = browser.client.get("/login")
+    assert missing.status_code == 400
+    assert "client_id" in missing.content.decode()
+
+
+def test_a_redirectable_error_goes_only_to_the_registered_callback(
+    browser: Browser, app_client: dict[str, Any]
+) -> None:
+    page = browser.client.get(f"/login?{query(app_client['ClientId'], response_type='bogus')}")
+    assert page.status_code == 302
+    target = urllib.parse.urlsplit(page["Location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == CALLBACK_URL
+    params = dict(urllib.parse.parse_qsl(target.query))
+    assert params["error"] == "unsupported_response_type"
+    assert params["state"] == "st-123"
+
+
+def test_customization_assets_are_served_from_our_origin_only(
+    browser: Browser, app_client: dict[str, Any]
+) -> None:
+    missing = browser.client.get("/ui/us-east-1_nothing/ALL/style/1.css")
+    assert missing.status_code == 404
+    missing_logo = browser.client.get("/ui/us-east-1_nothing/ALL/logo/1")
+    assert missing_logo.status_code == 404
