@@ -4,13 +4,17 @@ what happens when the worker or Redis is down. Collected only under make test-se
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
+from django.conf import settings
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import OutboxMessage
@@ -106,7 +110,10 @@ def test_a_code_mailed_while_redis_is_down_is_delivered_by_the_sweeper(
     pending = OutboxMessage.objects.get(recipient="outage@example.com")
     assert pending.sent is None
     assert pending.next_attempt <= timezone.now()  # due for the sweeper
-    health = requests.get(f"{endpoint}/healthz", timeout=10)
+    # Asked on the public host: live_server's "localhost" would go through the pool-domain
+    # lookup, which needs the cache.
+    public_host = urlsplit(settings.PUBLIC_URL).hostname
+    health = requests.get(f"http://{public_host}:{urlsplit(endpoint).port}/healthz", timeout=10)
     assert health.status_code == 200
     assert health.json()["checks"]["broker"] == {"state": "down"}
 
@@ -131,3 +138,44 @@ def test_a_temporarily_refused_send_is_retried_by_the_worker(
     delivered = _sent(message)
     assert delivered.attempts == 2  # 451 from the sink, then accepted after the backoff
     assert "451" in delivered.last_error
+
+
+def test_a_row_locked_by_one_sender_is_skipped_by_other_deliveries_and_sweeps(
+    services: Services, mailbox: Mailbox
+) -> None:
+    """PostgreSQL's SKIP LOCKED: while one worker holds a row (mid-send), a racing task or
+    sweep leaves it alone instead of sending it a second time."""
+    due = timezone.now() - dt.timedelta(seconds=1)
+    held = OutboxMessage.objects.create(recipient="held@example.com", body="1", next_attempt=due)
+    OutboxMessage.objects.create(recipient="free@example.com", body="2", next_attempt=due)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_row() -> None:
+        try:
+            with transaction.atomic():
+                OutboxMessage.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_row)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        assert messaging.deliver(held.pk) == messaging.Delivery(done=True)
+        assert messaging.requeue_due_messages() == 1  # only the free row
+    finally:
+        release.set()
+        holder.join()
+
+    assert mailbox.wait_for("free@example.com").body.strip() == "2"
+    held.refresh_from_db()
+    assert (held.attempts, held.sent, held.next_attempt) == (0, None, due)
+    assert messaging.deliver(held.pk) == messaging.Delivery(done=True)
+    held.refresh_from_db()
+    assert held.sent is not None
+    assert sorted(message.to for message in mailbox.all()) == [
+        ("free@example.com",),
+        ("held@example.com",),
+    ]
