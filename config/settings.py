@@ -194,3 +194,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"tessera": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# SMS (MFA codes): how the outbox sends text messages (accounts/MFA.md). "console" logs
+# them; "file" appends JSON lines to SMS_FILE_PATH; "webhook" POSTs HMAC-signed JSON to
+# SMS_WEBHOOK_URL (a gateway bridge), retried through the outbox.
+SMS_SENDER = env.str("SMS_SENDER", default="console")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms" / "messages.jsonl"))
+SMS_WEBHOOK_URL = env.str("SMS_WEBHOOK_URL", default="")
+SMS_WEBHOOK_SECRET = env.str("SMS_WEBHOOK_SECRET", default="")
+SMS_WEBHOOK_TIMEOUT = env.float("SMS_WEBHOOK_TIMEOUT", default=10.0)

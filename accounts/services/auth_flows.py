@@ -3,11 +3,14 @@ and AdminRespondToAuthChallenge (reference §2); the hosted UI calls the same fu
 
 Every path that checks a password ends in ``_after_password_check`` (lockout, user-existence
 hiding, user status) and then ``next_step_after_password``, the one place that decides
-what follows a verified password. Challenge state travels with the client, sealed with
-AES-GCM under a key derived from SECRET_KEY: ``SECRET_BLOCK`` carries the SRP handshake
-(real clients send no Session with PASSWORD_VERIFIER, reference §2.2) and ``Session`` the
-pending challenge. Both expire after the client's AuthSessionValidity and are single-use
-(their ids are remembered in the cache until they expire).
+what follows a verified password: the tokens, or a second factor as accounts.services.mfa
+requires it (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SELECT_MFA_TYPE, MFA_SETUP). Wrong
+MFA codes count toward the same lockout as wrong passwords. Challenge state travels with
+the client, sealed with AES-GCM under a key derived from SECRET_KEY: ``SECRET_BLOCK``
+carries the SRP handshake (real clients send no Session with PASSWORD_VERIFIER, reference
+§2.2) and ``Session`` the pending challenge. Both expire after the client's
+AuthSessionValidity and are single-use (their ids are remembered in the cache until they
+expire).
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ from django.utils import timezone
 from accounts.models import AuditEvent, PoolUser, UserPool, UserStatus
 from accounts.selectors import get_user_by_alias
 from accounts.services import attributes as attribute_rules
-from accounts.services import lockout, passwords, pools, srp
+from accounts.services import lockout, mfa, passwords, pools, srp
 from core.errors import (
+    CodeMismatchException,
     InvalidParameterException,
     NotAuthorizedException,
     PasswordResetRequiredException,
@@ -47,7 +51,7 @@ from core.errors import (
     UserNotFoundException,
 )
 from oauth.services import tokens
-from oauth.services.clients import verify_secret_hash
+from oauth.services.clients import get_app_client, verify_secret_hash
 from oauth.services.tokens import TokenSet
 
 if TYPE_CHECKING:
@@ -69,6 +73,11 @@ class Challenge(enum.StrEnum):
     PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
     NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
     SELECT_CHALLENGE = "SELECT_CHALLENGE"
+    SMS_MFA = "SMS_MFA"
+    SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
+    EMAIL_OTP = "EMAIL_OTP"
+    SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
+    MFA_SETUP = "MFA_SETUP"
 
 
 # USER_AUTH first factors this server offers, under the pool's AllowedFirstAuthFactors
@@ -188,13 +197,57 @@ def allowed_auth_flows(client: AppClient) -> frozenset[str]:
 
 
 def next_step_after_password(client: AppClient, user: PoolUser) -> AuthStep:
-    """What follows a verified password for a CONFIRMED user: the tokens.
-
-    This is where second factors join the flow: an MFA step returns its challenge
-    (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SELECT_MFA_TYPE, MFA_SETUP) with
-    ``_challenge_session`` and registers its answer in ``_SESSION_RESPONDERS``.
-    """
+    """What follows a verified password for a CONFIRMED user: the tokens, or the second
+    factor accounts.services.mfa requires (a factor's challenge, SELECT_MFA_TYPE when the
+    user has several and prefers none, MFA_SETUP when the pool requires MFA and the user
+    has none). After NEW_PASSWORD_REQUIRED this runs too, so a new user of an MFA-ON pool
+    sets a password first and then MFA up, as Cognito orders them."""
+    requirement = mfa.sign_in_requirement(user)
+    if requirement.kind == "challenge":
+        return _mfa_challenge(client, user, requirement.factors[0])
+    if requirement.kind == "select":
+        return AuthStep(
+            challenge_name=Challenge.SELECT_MFA_TYPE,
+            challenge_parameters={
+                "MFAS_CAN_CHOOSE": mfa.factors_json(requirement.factors),
+                "USER_ID_FOR_SRP": user.username,
+            },
+            session=_challenge_session(
+                client, Challenge.SELECT_MFA_TYPE, user=user, extra={"f": requirement.factors}
+            ),
+            user=user,
+        )
+    if requirement.kind == "setup":
+        return AuthStep(
+            challenge_name=Challenge.MFA_SETUP,
+            challenge_parameters={
+                "MFAS_CAN_SETUP": mfa.factors_json(requirement.factors),
+                "USER_ID_FOR_SRP": user.username,
+            },
+            session=_challenge_session(client, Challenge.MFA_SETUP, user=user),
+            user=user,
+        )
     return issue_tokens(client, user)
+
+
+def associate_software_token(*, session: str) -> tuple[str, str]:
+    """AssociateSoftwareToken with the Session of an MFA_SETUP challenge: a new secret and
+    the Session for VerifySoftwareToken (reference §2.2, MFA_SETUP row)."""
+    client, payload = _open_setup_session(session)
+    user = _session_user(client, payload)
+    secret = mfa.associate_software_token(user)
+    _consume(payload["j"], _validity(client))
+    return secret, _challenge_session(client, Challenge.MFA_SETUP, user=user, extra={"a": 1})
+
+
+def verify_software_token(*, session: str, code: str, friendly_name: str = "") -> str:
+    """VerifySoftwareToken with an MFA_SETUP Session: the Session that answers MFA_SETUP.
+    A wrong code leaves the Session usable for another try."""
+    client, payload = _open_setup_session(session)
+    user = _session_user(client, payload)
+    mfa.verify_software_token(user, code, friendly_name)
+    _consume(payload["j"], _validity(client))
+    return _challenge_session(client, Challenge.MFA_SETUP, user=user, extra={"v": 1})
 
 
 def issue_tokens(client: AppClient, user: PoolUser) -> AuthStep:
@@ -487,10 +540,12 @@ def _challenge_session(
     *,
     user: PoolUser | None = None,
     name: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> str:
     """A Session for ``challenge`` naming the user it is for (or, before the user is
-    resolved, the name typed)."""
+    resolved, the name typed), plus the ``extra`` state the challenge's answer needs."""
     payload = {
+        **(extra or {}),
         "p": client.pool_id,
         "c": client.client_id,
         "u": user.pk if user is not None else None,
@@ -617,10 +672,121 @@ def _respond_select_challenge(
     return _first_factor(client, name, answer, responses)
 
 
+# --- second factors (accounts.services.mfa) ---------------------------------------------
+# The ChallengeResponses member carrying each factor's code (reference §2.2).
+_CODE_RESPONSES = {
+    Challenge.SMS_MFA: "SMS_MFA_CODE",
+    Challenge.SOFTWARE_TOKEN_MFA: "SOFTWARE_TOKEN_MFA_CODE",
+    Challenge.EMAIL_OTP: "EMAIL_OTP_CODE",
+}
+
+
+def _mfa_challenge(client: AppClient, user: PoolUser, factor: str) -> AuthStep:
+    """A factor's challenge: the code is sent now for SMS and email, with the masked
+    destination; TOTP names the device (as the AWS CLI examples show)."""
+    parameters = {"USER_ID_FOR_SRP": user.username}
+    if factor == mfa.SOFTWARE_TOKEN_MFA:
+        if name := mfa.friendly_device_name(user):
+            parameters["FRIENDLY_DEVICE_NAME"] = name
+    else:
+        delivery = mfa.send_sign_in_code(user, factor)
+        parameters["CODE_DELIVERY_DELIVERY_MEDIUM"] = delivery.medium
+        parameters["CODE_DELIVERY_DESTINATION"] = delivery.destination
+    challenge = Challenge(factor)
+    return AuthStep(
+        challenge_name=challenge,
+        challenge_parameters=parameters,
+        session=_challenge_session(client, challenge, user=user),
+        user=user,
+    )
+
+
+def _mfa_session_user(
+    client: AppClient, responses: dict[str, str], payload: dict[str, Any]
+) -> PoolUser:
+    """The user a second-factor Session is for, named by USERNAME (the internal name or any
+    alias), with the client's SECRET_HASH checked."""
+    user = _session_user(client, payload)
+    username = _required(responses, "USERNAME")
+    if not _names_user(user.pool, user, username):
+        raise NotAuthorizedException(_SESSION_INVALID)
+    verify_secret_hash(client, username, responses.get("SECRET_HASH"))
+    return user
+
+
+def _respond_mfa_code(
+    client: AppClient, responses: dict[str, str], payload: dict[str, Any]
+) -> AuthStep:
+    """SMS_MFA, SOFTWARE_TOKEN_MFA and EMAIL_OTP: the code (or a recovery code). A wrong
+    code counts toward the lockout and leaves the Session for another try."""
+    challenge = payload["ch"]
+    user = _mfa_session_user(client, responses, payload)
+    code = _required(responses, _CODE_RESPONSES[challenge])
+    subject = lockout.subject_for_user(user.pool_id, user.pk)
+    lockout.ensure_not_locked(subject)
+    try:
+        mfa.check_sign_in_code(user, challenge, code)
+    except CodeMismatchException:
+        lockout.record_failure(subject)
+        raise
+    _consume(payload["j"], _validity(client))
+    lockout.record_success(subject)
+    mfa.mark_delivery_verified(user, challenge)
+    return issue_tokens(client, user)
+
+
+def _respond_select_mfa_type(
+    client: AppClient, responses: dict[str, str], payload: dict[str, Any]
+) -> AuthStep:
+    """SELECT_MFA_TYPE: ANSWER names one of MFAS_CAN_CHOOSE; its challenge follows."""
+    user = _mfa_session_user(client, responses, payload)
+    answer = _required(responses, "ANSWER")
+    factor = mfa.ANSWER_ALIASES.get(answer, answer)
+    if factor not in (payload.get("f") or []):
+        raise InvalidParameterException(f"Invalid ANSWER value {answer} for SELECT_MFA_TYPE.")
+    _consume(payload["j"], _validity(client))
+    return _mfa_challenge(client, user, factor)
+
+
+def _respond_mfa_setup(
+    client: AppClient, responses: dict[str, str], payload: dict[str, Any]
+) -> AuthStep:
+    """MFA_SETUP, answered with the Session VerifySoftwareToken returned: TOTP becomes the
+    user's enabled, preferred factor and the sign-in completes."""
+    user = _mfa_session_user(client, responses, payload)
+    if not payload.get("v"):
+        raise InvalidParameterException(mfa.TOTP_NOT_VERIFIED)
+    _consume(payload["j"], _validity(client))
+    mfa.enable_software_token(user)
+    return issue_tokens(client, user)
+
+
+def _open_setup_session(session: str) -> tuple[AppClient, dict[str, Any]]:
+    """An MFA_SETUP Session given without a ClientId (AssociateSoftwareToken and
+    VerifySoftwareToken take none): the client is the one it was issued to."""
+    try:
+        raw = base64.urlsafe_b64decode(session + "=" * (-len(session) % 4))
+    except (binascii.Error, ValueError):
+        raise NotAuthorizedException(_SESSION_INVALID) from None
+    payload = _open("session", raw)
+    if payload is None or not isinstance(payload.get("c"), str):
+        raise NotAuthorizedException(_SESSION_INVALID)
+    try:
+        client = get_app_client(payload["c"])
+    except ResourceNotFoundException:
+        raise NotAuthorizedException(_SESSION_INVALID) from None
+    return client, _open_challenge_session(client, session, Challenge.MFA_SETUP)
+
+
 _SessionResponder = Callable[[Any, dict[str, str], dict[str, Any]], AuthStep]
 _SESSION_RESPONDERS: dict[str, _SessionResponder] = {
     Challenge.NEW_PASSWORD_REQUIRED: _respond_new_password,
     Challenge.SELECT_CHALLENGE: _respond_select_challenge,
+    Challenge.SMS_MFA: _respond_mfa_code,
+    Challenge.SOFTWARE_TOKEN_MFA: _respond_mfa_code,
+    Challenge.EMAIL_OTP: _respond_mfa_code,
+    Challenge.SELECT_MFA_TYPE: _respond_select_mfa_type,
+    Challenge.MFA_SETUP: _respond_mfa_setup,
 }
 
 

@@ -123,6 +123,11 @@ def deliver(message_id: int) -> Delivery:
 
 
 def _send(message: OutboxMessage) -> None:
+    if message.channel == OutboxMessage.Channel.SMS:
+        from accounts.services import sms  # sms queues through this module
+
+        sms.send(message)
+        return
     if message.channel != OutboxMessage.Channel.EMAIL:
         raise RuntimeError(f"no sender for channel {message.channel}")
     timeout = getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_SEND_TIMEOUT_SECONDS
