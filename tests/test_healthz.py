@@ -67,5 +67,6 @@ def test_healthz_is_503_when_the_database_is_down(
     assert body["checks"]["cache"]["state"] == "ok"
 
 
+@pytest.mark.django_db  # middleware may look the host up as a pool domain
 def test_healthz_answers_get_only(client: Client) -> None:
     assert client.post("/healthz").status_code == 405
