@@ -96,3 +96,102 @@ def test_prompt_none_and_prompt_login_and_max_age(
     assert stale.headers["Location"].startswith("/login?")
     fresh = browser.get(authorize_url(public_url, max_age="3600", **base), allow_redirects=False)
     assert fresh.headers["Location"].startswith(CALLBACK)
+
+
+def test_refusals_never_redirect_to_an_unchecked_uri(
+    public_url: str, oauth_client: tuple[AppClient, str]
+) -> None:
+    client, _ = oauth_client
+    base = {"client_id": client.client_id, "response_type": "code"}
+    for params in (
+        {**base, "redirect_uri": "https://attacker.example.com/callback"},
+        {**base, "redirect_uri": CALLBACK + "/../evil"},
+        {**base, "redirect_uri": "http://127.0.0.2:8080/oauth/callback"},
+        {**base, "redirect_uri": "https://127.0.0.1:9999/oauth/callback"},
+        {**base},
+        {"client_id": "no-such-client", "redirect_uri": CALLBACK, "response_type": "code"},
+    ):
+        response = requests.get(
+            authorize_url(public_url, **params), allow_redirects=False, timeout=10
+        )
+        assert response.status_code == 400, params
+        assert "Location" not in response.headers
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def _error_of(base: str, **params: str) -> dict[str, str]:
+    response = requests.get(authorize_url(base, **params), allow_redirects=False, timeout=10)
+    assert response.status_code == 303, response.text[:300]
+    assert response.headers["Location"].startswith(CALLBACK)
+    return query_of(response.headers["Location"])
+
+
+def test_redirected_errors(
+    public_url: str,
+    oauth_client: tuple[AppClient, str],
+    public_client: AppClient,
+) -> None:
+    client, _ = oauth_client
+    confidential = {"client_id": client.client_id, "redirect_uri": CALLBACK, "state": "st"}
+    public = {"client_id": public_client.client_id, "redirect_uri": CALLBACK}
+    _, challenge = pkce_pair()
+
+    missing = _error_of(public_url, **confidential)
+    assert (missing["error"], missing["state"]) == ("invalid_request", "st")
+    assert _error_of(public_url, response_type="id_token", **confidential)["error"] == (
+        "unsupported_response_type"
+    )
+    # Implicit only where the client allows it.
+    assert _error_of(public_url, response_type="token", **confidential)["error"] == (
+        "unauthorized_client"
+    )
+    # Public clients must send S256 PKCE; plain is refused for everyone.
+    assert _error_of(public_url, response_type="code", **public)["error"] == "invalid_request"
+    plain = _error_of(
+        public_url,
+        response_type="code",
+        code_challenge=challenge,
+        code_challenge_method="plain",
+        **confidential,
+    )
+    assert plain["error"] == "invalid_request"
+    # Scopes: unknown ones are ignored, email without openid is dropped, nothing left fails.
+    assert (
+        _error_of(public_url, response_type="code", scope="email admin", **confidential)["error"]
+        == "invalid_scope"
+    )
+    federated = _error_of(
+        public_url, response_type="code", identity_provider="Google", **confidential
+    )
+    assert federated["error"] == "invalid_request"
+
+
+def test_scopes_and_implicit_grant(
+    public_url: str, public_client: AppClient, make_user: Callable[..., Any]
+) -> None:
+    make_user("ada@example.com")
+    browser = requests.Session()
+    callback = follow(
+        browser,
+        authorize_url(
+            public_url,
+            client_id=public_client.client_id,
+            redirect_uri=CALLBACK,
+            response_type="token",
+            scope="openid email unknown/scope",
+            state="imp",
+        ),
+        credentials=("ada@example.com", PASSWORD),
+    )
+    assert "?" not in callback  # the tokens travel in the fragment only
+    answer = query_of(callback)
+    assert answer["state"] == "imp"
+    assert answer["token_type"] == "Bearer"
+    assert {"access_token", "id_token", "expires_in"} <= set(answer)
+    assert "refresh_token" not in answer
+    info = requests.get(
+        f"{public_url}/oauth2/userInfo",
+        headers={"Authorization": f"Bearer {answer['access_token']}"},
+        timeout=10,
+    ).json()
+    assert set(info) == {"sub", "username", "email", "email_verified"}
