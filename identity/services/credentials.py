@@ -9,9 +9,9 @@ digest, because it is only compared.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import secrets
-import string
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,8 +33,6 @@ from identity.models import Identity, IssuedCredential
 
 DEFAULT_LIFETIME = dt.timedelta(hours=1)
 SESSION_TOKEN_PURPOSE = "identity-session-token"
-_KEY_ALPHABET = string.ascii_uppercase + "234567"
-_SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 
 
 @dataclass(frozen=True)
@@ -81,8 +79,9 @@ def issue_credentials(
     duration: dt.timedelta | None = None,
 ) -> Credentials:
     """New credentials for ``identity`` acting as ``role_arn``."""
-    access_key_id = "ASIA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
-    secret_key = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
+    # 80 and 240 random bits, in STS's alphabets (base32 key ids, base64 secrets).
+    access_key_id = "ASIA" + base64.b32encode(secrets.token_bytes(10)).decode()
+    secret_key = base64.b64encode(secrets.token_bytes(30)).decode()
     session_token = secrets.token_urlsafe(96)
     expiration = (timezone.now() + (duration or lifetime())).replace(microsecond=0)
     IssuedCredential.objects.create(
@@ -115,11 +114,12 @@ def authenticate_request(request: HttpRequest, body: bytes) -> IssuedCredential:
     found: dict[str, IssuedCredential] = {}
 
     def lookup(access_key_id: str) -> str | None:
-        row = (
+        rows = (
             IssuedCredential.objects.select_related("identity")
             .filter(access_key_id=access_key_id)
-            .first()
+            .order_by()[:1]
         )
+        row = next(iter(rows), None)
         if row is None:
             return None
         found["row"] = row

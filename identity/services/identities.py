@@ -57,7 +57,8 @@ class OpenIdToken:
 
 
 def get_identity(identity_id: str) -> Identity:
-    identity = Identity.objects.select_related("pool").filter(pk=identity_id).first()
+    found = Identity.objects.select_related("pool").filter(pk=identity_id).order_by()[:1]
+    identity = next(iter(found), None)
     if identity is None:
         raise ResourceNotFoundException(f"Identity '{identity_id}' not found.")
     return identity
@@ -101,22 +102,32 @@ def _link(
     owned = [login.identity_id for login in logins if login.identity_id is not None]
     if identity is not None and any(owner != identity.id for owner in owned):
         raise NotAuthorizedException(LOGINS_DONT_MATCH)
+    wanted = {(login.provider, login.subject) for login in external}
+    # One query finds both the identities these logins already have and the presented
+    # identity's own logins (the common case: a returning login, nothing to change).
     match = Q(pk__in=[])
-    for login in external:
-        match |= Q(provider=login.provider, subject=login.subject)
-    linked = list(IdentityLogin.objects.select_related("identity").filter(match, pool=pool))
+    for provider, subject in wanted:
+        match |= Q(provider=provider, subject=subject)
+    if identity is not None:
+        match |= Q(identity_id=identity.id)
+    rows = list(
+        IdentityLogin.objects.select_related("identity").filter(match, pool=pool).order_by()
+    )
+    linked = [row for row in rows if (row.provider, row.subject) in wanted]
     owners = {row.identity_id: row.identity for row in linked}
     for owner_id in owned:
         if owner_id not in owners:
             owners[owner_id] = get_identity(owner_id)
+    changed = False
     if identity is not None:
-        has_logins = identity.logins.exists()
-        if has_logins and identity.id not in owners:
+        own_logins = [row for row in rows if row.identity_id == identity.id]
+        if own_logins and identity.id not in owners:
             raise NotAuthorizedException(LOGINS_DONT_MATCH)
-        if not has_logins and owners:
+        if not own_logins and owners:
             # Classic merge: a guest logging in with a login that has an identity.
             target = min(owners.values(), key=lambda row: (row.created, row.id))
             _merge_into(target, identity)
+            changed = True
         else:
             target = identity
     elif owners:
@@ -126,19 +137,22 @@ def _link(
     for other in owners.values():
         if other.id != target.id:
             _merge_into(target, other)
+            changed = True
     known = {(row.provider, row.subject) for row in linked}
-    existing = dict(target.logins.values_list("provider", "subject"))
-    for login in external:
-        if (login.provider, login.subject) in known:
-            continue
-        if existing.get(login.provider, login.subject) != login.subject:
-            # One login per provider per identity.
-            raise NotAuthorizedException(LOGINS_DONT_MATCH)
-        IdentityLogin.objects.create(
-            identity=target, pool=pool, provider=login.provider, subject=login.subject
-        )
-        existing[login.provider] = login.subject
-    Identity.objects.filter(pk=target.pk).update(modified=timezone.now())
+    unlinked = [login for login in external if (login.provider, login.subject) not in known]
+    if unlinked:
+        existing = dict(target.logins.values_list("provider", "subject"))
+        for login in unlinked:
+            if existing.get(login.provider, login.subject) != login.subject:
+                # One login per provider per identity.
+                raise NotAuthorizedException(LOGINS_DONT_MATCH)
+            IdentityLogin.objects.create(
+                identity=target, pool=pool, provider=login.provider, subject=login.subject
+            )
+            existing[login.provider] = login.subject
+        changed = True
+    if changed:
+        Identity.objects.filter(pk=target.pk).update(modified=timezone.now())
     return target
 
 

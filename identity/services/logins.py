@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from accounts.models import PoolUser
 from core.errors import NotAuthorizedException
 from identity.models import IdentityPool, OpenIdConnectProvider
 from identity.services import openid
@@ -83,14 +82,17 @@ def _user_pool_login(pool: IdentityPool, key: str, user_pool_id: str, token: str
     )
 
 
+_SIGN_IN_REFUSALS = {
+    tokens.SignInState.NO_USER: "Invalid login token. User does not exist.",
+    tokens.SignInState.DISABLED: "Invalid login token. User is disabled.",
+    tokens.SignInState.REVOKED: "Invalid login token. Token has been revoked.",
+}
+
+
 def _check_server_side(user_pool_id: str, claims: dict[str, Any]) -> None:
-    user = PoolUser.objects.filter(pool_id=user_pool_id, sub=str(claims.get("sub"))).first()
-    if user is None:
-        raise NotAuthorizedException("Invalid login token. User does not exist.")
-    if not user.enabled:
-        raise NotAuthorizedException("Invalid login token. User is disabled.")
-    if not tokens.sign_in_still_valid(user=user, claims=claims):
-        raise NotAuthorizedException("Invalid login token. Token has been revoked.")
+    state = tokens.id_token_sign_in_state(pool_id=user_pool_id, claims=claims)
+    if state is not tokens.SignInState.VALID:
+        raise NotAuthorizedException(_SIGN_IN_REFUSALS[state])
 
 
 def _oidc_provider(pool: IdentityPool, key: str) -> tuple[OpenIdConnectProvider, list[str]] | None:

@@ -12,6 +12,7 @@ which is what ``authenticate_access_token`` checks with one indexed lookup.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import secrets
 import time
@@ -21,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connections, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Group, GroupMembership, PoolUser
@@ -555,24 +557,43 @@ def get_tokens_from_refresh_token(
     return refresh_tokens(client=client, refresh_token=refresh_token)
 
 
-def sign_in_still_valid(*, user: PoolUser, claims: dict[str, Any]) -> bool:
-    """Whether the sign-in an ID token came from still stands: the user is enabled, was not
-    signed out after the token was issued, and the token's family (``origin_jti``) was not
-    revoked. RevokeToken, GlobalSignOut and disabling the user delete the family's
-    access-token rows, so one indexed lookup answers. Identity pools' ServerSideTokenCheck
-    asks this (reference §6)."""
+class SignInState(enum.Enum):
+    VALID = "valid"
+    NO_USER = "no_user"
+    DISABLED = "disabled"
+    REVOKED = "revoked"
+
+
+def id_token_sign_in_state(*, pool_id: str, claims: dict[str, Any]) -> SignInState:
+    """Whether the sign-in an ID token came from still stands: its user exists and is
+    enabled, was not signed out after the token was issued, and the token's family
+    (``origin_jti``) was not revoked. RevokeToken, GlobalSignOut and disabling the user
+    delete the family's access-token rows, so one query with an indexed EXISTS answers.
+    Identity pools' ServerSideTokenCheck asks this (reference §6)."""
+    try:
+        sub = uuid.UUID(str(claims.get("sub")))
+        family = uuid.UUID(str(claims.get("origin_jti")))
+    except ValueError:
+        return SignInState.NO_USER
+    found = (
+        PoolUser.objects.filter(pool_id=pool_id, sub=sub)
+        .annotate(
+            family_alive=Exists(AccessToken.objects.filter(user=OuterRef("pk"), origin_jti=family))
+        )
+        .only("id", "enabled", "tokens_valid_after")
+        .order_by()[:1]
+    )
+    user = next(iter(found), None)
+    if user is None:
+        return SignInState.NO_USER
     if not user.enabled:
-        return False
+        return SignInState.DISABLED
     issued_at = claims.get("iat")
     if user.tokens_valid_after is not None and (
         not isinstance(issued_at, int) or issued_at < int(user.tokens_valid_after.timestamp())
     ):
-        return False
-    try:
-        family = uuid.UUID(str(claims.get("origin_jti")))
-    except ValueError:
-        return False
-    return AccessToken.objects.filter(user=user, origin_jti=family).exists()
+        return SignInState.REVOKED
+    return SignInState.VALID if user.family_alive else SignInState.REVOKED
 
 
 def revoke_token_family(origin_jti: uuid.UUID) -> None:
