@@ -7,7 +7,7 @@ CognitoError beside the field it concerns. The OAuth query (``client_id``, ``red
 ``state``, …) rides along in each page's URL and form action, so finishing sign-in sends the
 browser back to ``/oauth2/authorize`` with it (``prompt`` removed, 303 as RFC 9700 §4.12
 asks). Pages carry a strict CSP with ``frame-ancestors 'none'``, X-Frame-Options DENY,
-``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store``; they load nothing from
+``Referrer-Policy: same-origin`` and ``Cache-Control: no-store``; they load nothing from
 another origin and run no script.
 """
 
@@ -30,7 +30,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import UserPool
+from accounts.models import PoolUser, UserPool
 from accounts.services import auth_flows, hosted_session, ui_customization
 from accounts.services import sign_up as sign_up_service
 from accounts.services.notifications import CodeDelivery
@@ -133,10 +133,16 @@ def requested_language(request: HttpRequest) -> str | None:
     return None
 
 
+# Nothing of these pages' URLs (state, nonce, a confirmation code) may reach another
+# origin (RFC 9700 §4.2.4). Not ``no-referrer``: under it browsers send ``Origin: null``
+# with every form post (Fetch §3.2.5), which Django's CSRF check rightly refuses.
+REFERRER_POLICY = "same-origin"
+
+
 def secure_headers(response: HttpResponse) -> HttpResponse:
     response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response["X-Frame-Options"] = "DENY"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = REFERRER_POLICY
     response["Cache-Control"] = "no-store"
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
@@ -272,6 +278,12 @@ def password_rules(pool: UserPool) -> list[str]:
     return rules
 
 
+def display_name(user: PoolUser) -> str:
+    """How a page names the user: in UsernameAttributes pools the stored username is a
+    UUID, so the email or phone number people sign in with."""
+    return user.email or user.phone_number or user.username
+
+
 def _delivery_text(pending: Mapping[str, str]) -> str | None:
     destination = pending.get("destination")
     if not destination:
@@ -368,12 +380,13 @@ def error_page(
 ) -> HttpResponse:
     """The hosted UI's error page (also what ``/oauth2/authorize`` and ``/logout`` show
     for a request they must not redirect)."""
-    response = _render(
-        request,
-        "error.html",
-        {"message": message or gettext("An error was encountered with the requested page.")},
-        status=status,
-    )
+    with translation.override(requested_language(request) or translation.get_language()):
+        response = _render(
+            request,
+            "error.html",
+            {"message": message or gettext("An error was encountered with the requested page.")},
+            status=status,
+        )
     return secure_headers(response)
 
 
@@ -385,7 +398,9 @@ def signed_out_page(request: HttpRequest, client: AppClient | None = None) -> Ht
             f"{reverse('hosted_ui:login')}?"
             f"{urllib.parse.urlencode({'client_id': client.client_id})}"
         )
-    return secure_headers(_render(request, "signed_out.html", context))
+    with translation.override(requested_language(request) or translation.get_language()):
+        response = _render(request, "signed_out.html", context)
+    return secure_headers(response)
 
 
 # --- sign-in ---------------------------------------------------------------------------
@@ -401,6 +416,7 @@ def _continue(request: HttpRequest, ctx: HostedContext, step: auth_flows.AuthSte
             "challenge": step.challenge_name,
             "session": step.session,
             "username": step.challenge_parameters.get("USER_ID_FOR_SRP", ""),
+            "display_name": display_name(step.user) if step.user is not None else "",
             "parameters": step.challenge_parameters,
         }
         return _see_other(ctx.url(page))
@@ -423,7 +439,9 @@ def login(request: HttpRequest) -> HttpResponse:
         # With OAuth parameters /oauth2/authorize already decided a form is due (no
         # sign-in, prompt=login or max_age): always show it, so the two never loop.
         if sign_in is not None and not ctx.oauth and request.GET.get("prompt") != "login":
-            return _render(request, "signed_in.html", {"signed_in": sign_in}, ctx=ctx)
+            return _render(
+                request, "signed_in.html", {"username": display_name(sign_in.user)}, ctx=ctx
+            )
         initial = {"username": remembered or request.GET.get("login_hint", "")}
         form = hosted_forms.LoginForm(initial=initial)
         return _render(request, "login.html", {"form": form, "notice": notice}, ctx=ctx)
@@ -501,7 +519,11 @@ def reset_password(request: HttpRequest) -> HttpResponse:
     return _render(
         request,
         "new_password.html",
-        {"form": form, "password_rules": password_rules(ctx.pool), "username": pending["username"]},
+        {
+            "form": form,
+            "password_rules": password_rules(ctx.pool),
+            "username": pending.get("display_name") or pending["username"],
+        },
         ctx=ctx,
     )
 

@@ -141,7 +141,7 @@ def test_plain_sign_in_shows_the_signed_in_page(
     signed_in = browser.submit(plain, {"username": "grace@example.com", "password": PASSWORD})
     assert signed_in.status_code == 303
     page = browser.client.get(signed_in["Location"])
-    assert "您已以 " in _text(page)
+    assert "您已以 grace@example.com 身份登录。" in _text(page)
     assert "退出登录" in _text(page)
     assert f"/logout?client_id={app_client['ClientId']}" in _text(page)
     # OAuth parameters always get the form: /oauth2/authorize decided it is due.

@@ -42,7 +42,8 @@ def test_pages_forbid_framing_and_third_party_loads_and_get_no_cors(
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert page["X-Frame-Options"] == "DENY"
-    assert page["Referrer-Policy"] == "no-referrer"
+    # Never a Referer to another origin; same-origin keeps the Origin header on form posts.
+    assert page["Referrer-Policy"] == "same-origin"
     assert page["Cache-Control"] == "no-store"
     assert "Access-Control-Allow-Origin" not in page
     html = page.content.decode()
