@@ -362,6 +362,13 @@ def mark_delivery_verified(user: PoolUser, factor: str) -> None:
         user.save()
 
 
+def generate_recovery_codes(user: PoolUser, *, actor: str = "") -> list[str]:
+    """Beyond Cognito: ten single-use recovery codes for a user with an MFA factor."""
+    if not enabled_factors(user) and totp.verified_device(user) is None:
+        raise InvalidParameterException("Recovery codes need an MFA factor enabled first.")
+    return recovery_codes.generate(user, actor=actor)
+
+
 def factors_json(factors: tuple[str, ...] | list[str]) -> str:
     """A JSON string array, as MFAS_CAN_CHOOSE / MFAS_CAN_SETUP carry it."""
     return json.dumps(list(factors), separators=(",", ":"))
