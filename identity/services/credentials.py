@@ -29,6 +29,7 @@ from core.errors import (
     RequestExpired,
     UnrecognizedClientException,
 )
+from identity import rows
 from identity.models import Identity, IssuedCredential
 
 DEFAULT_LIFETIME = dt.timedelta(hours=1)
@@ -84,14 +85,16 @@ def issue_credentials(
     secret_key = base64.b64encode(secrets.token_bytes(30)).decode()
     session_token = secrets.token_urlsafe(96)
     expiration = (timezone.now() + (duration or lifetime())).replace(microsecond=0)
-    IssuedCredential.objects.create(
-        access_key_id=access_key_id,
-        secret_encrypted=crypto.encrypt(secret_key),
-        session_token_digest=crypto.keyed_digest(session_token, SESSION_TOKEN_PURPOSE),
-        identity=identity,
-        role_arn=role_arn,
-        session_name=session_name or identity.id,
-        expiration=expiration,
+    rows.insert_credential(
+        IssuedCredential(
+            access_key_id=access_key_id,
+            secret_encrypted=crypto.encrypt(secret_key),
+            session_token_digest=crypto.keyed_digest(session_token, SESSION_TOKEN_PURPOSE),
+            identity=identity,
+            role_arn=role_arn,
+            session_name=session_name or identity.id,
+            expiration=expiration,
+        )
     )
     return Credentials(access_key_id, secret_key, session_token, expiration)
 

@@ -27,6 +27,7 @@ from core.errors import (
     ResourceNotFoundException,
 )
 from core.pagination import Page, make_token, read_token
+from identity import rows as fast_rows
 from identity.models import Identity, IdentityLogin, IdentityPool
 from identity.services import credentials, openid, roles
 from identity.services.logins import COGNITO_IDENTITY_PROVIDER, VerifiedLogin, verify_logins
@@ -57,8 +58,7 @@ class OpenIdToken:
 
 
 def get_identity(identity_id: str) -> Identity:
-    found = Identity.objects.select_related("pool").filter(pk=identity_id).order_by()[:1]
-    identity = next(iter(found), None)
+    identity = fast_rows.find_identity(identity_id)
     if identity is None:
         raise ResourceNotFoundException(f"Identity '{identity_id}' not found.")
     return identity
