@@ -19,6 +19,7 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 from accounts.models import UserPool
 from oauth import claims
 from oauth.models import AppClient
+from oauth.services import rows
 
 COGNITO_PROVIDER = "COGNITO"
 # Cognito's response types: the code flow and, where the client allows it, implicit.
@@ -182,7 +183,7 @@ def _single(params: Mapping[str, str], name: str) -> str | None:
 def _load_client(client_id: str | None, host_pool: UserPool | None) -> AppClient:
     if client_id is None:
         raise AuthorizeError("invalid_request", "The client_id parameter is required.")
-    client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
+    client = rows.find_app_client(client_id)
     # On a pool's custom domain only that pool's clients exist.
     if client is None or (host_pool is not None and client.pool_id != host_pool.id):
         raise AuthorizeError("invalid_client", "The client does not exist.")

@@ -32,7 +32,7 @@ from core.errors import (
 )
 from oauth import claims as token_claims
 from oauth.models import AppClient, Grant
-from oauth.services import keys, tokens
+from oauth.services import keys, rows, tokens
 from oauth.services.authorize import OPENID_SCOPE, AuthorizeRequest
 
 # Cognito's codes last 5 minutes (reference §4); RFC 6749 §4.1.2 recommends at most 10.
@@ -73,7 +73,7 @@ def authenticate_client(
     failed = OAuthError("invalid_client", "Client authentication failed.", status=401)
     if not client_id:
         raise failed
-    client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
+    client = rows.find_app_client(client_id)
     if client is None or (host_pool is not None and client.pool_id != host_pool.id):
         raise failed
     if client.has_secret:
