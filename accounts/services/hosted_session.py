@@ -61,7 +61,10 @@ def current_sign_in(request: HttpRequest, pool: UserPool) -> SignIn | None:
     session_id = str(payload.get("s") or "")
     if not session_id or cache.get(_ENDED_KEY.format(session_id)):
         return None
-    user = PoolUser.objects.select_related("pool").filter(pk=payload.get("u"), pool=pool).first()
+    user_id = payload.get("u")
+    if not isinstance(user_id, int):
+        return None
+    user = PoolUser.objects.select_related("pool").filter(pk=user_id, pool=pool).first()
     if user is None or not user.enabled or str(user.sub) != payload.get("sub"):
         return None
     auth_time = dt.datetime.fromtimestamp(float(payload.get("t", 0)), tz=dt.UTC)

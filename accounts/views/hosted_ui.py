@@ -67,7 +67,9 @@ NOTICES = {
 }
 # The page answering each challenge of the sign-in state machine; an MFA page joins by
 # adding its challenge (SMS_MFA, SOFTWARE_TOKEN_MFA, …) here.
-CHALLENGE_PAGES = {auth_flows.Challenge.NEW_PASSWORD_REQUIRED: "hosted_ui:reset_password"}
+CHALLENGE_PAGES: dict[str, str] = {
+    auth_flows.Challenge.NEW_PASSWORD_REQUIRED: "hosted_ui:reset_password",
+}
 LANGUAGE_CHOICES = (("en", "English"), ("zh-hans", "简体中文"))
 
 
@@ -199,8 +201,8 @@ def hosted_context(request: HttpRequest) -> HostedContext:
         try:
             client = get_app_client(client_id)
         except ResourceNotFoundException:
-            client = None
-        if client is None or (host_pool is not None and client.pool_id != host_pool.id):
+            raise HostedUIError(gettext("The app client does not exist."), status=404) from None
+        if host_pool is not None and client.pool_id != host_pool.id:
             raise HostedUIError(gettext("The app client does not exist."), status=404)
     query = request.GET.copy()
     for name in _PAGE_ONLY_PARAMETERS:

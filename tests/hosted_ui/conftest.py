@@ -39,17 +39,13 @@ class Browser:
     def __init__(self) -> None:
         self.client = Client(enforce_csrf_checks=True)
 
-    def get(self, path: str, **params: str) -> Any:
-        url = f"{path}?{urllib.parse.urlencode(params)}" if params else path
-        return self.client.get(url)
-
-    def submit(self, url: str, data: dict[str, str], **headers: str) -> Any:
+    def submit(self, url: str, data: dict[str, str]) -> Any:
         """GET ``url`` for its form's CSRF token, then POST ``data`` to it."""
-        page = self.client.get(url, **headers)
+        page = self.client.get(url)
         assert page.status_code == 200, page.content[:500]
         match = CSRF_FIELD.search(page.content.decode())
         assert match, "the page has no CSRF token"
-        return self.client.post(url, {**data, "csrfmiddlewaretoken": match.group(1)}, **headers)
+        return self.client.post(url, {**data, "csrfmiddlewaretoken": match.group(1)})
 
 
 @pytest.fixture

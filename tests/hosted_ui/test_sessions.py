@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
@@ -85,10 +86,14 @@ def test_sign_in_expires_after_an_hour_and_sign_out_kills_the_cookie_server_side
     user = PoolUser.objects.create(pool=pool, username="u", username_key="u")
     factory = RequestFactory()
     request = factory.get("/login")
-    request.session = _Session()
+    request.session = SessionStore()
+    request.session["kept"] = "across the rotation"
+    request.session.save()
+    planted_key = request.session.session_key
     response = HttpResponse()
     hosted_session.start_sign_in(request, response, pool, user, timezone.now())
-    assert request.session.cycled
+    assert request.session.session_key != planted_key
+    assert request.session["kept"] == "across the rotation"
     morsel = response.cookies[f"tessera_{pool.id}"]
     assert morsel["httponly"]
     assert morsel["samesite"] == "Lax"
@@ -122,7 +127,7 @@ def test_a_sign_in_older_than_one_hour_is_not_current(monkeypatch: Any) -> None:
     pool = UserPool.objects.create(name="old")
     user = PoolUser.objects.create(pool=pool, username="u", username_key="u")
     request = RequestFactory().get("/login")
-    request.session = _Session()
+    request.session = SessionStore()
     response = HttpResponse()
     hosted_session.start_sign_in(request, response, pool, user, timezone.now())
     later = RequestFactory().get("/login")
@@ -133,10 +138,3 @@ def test_a_sign_in_older_than_one_hour_is_not_current(monkeypatch: Any) -> None:
     assert hosted_session.current_sign_in(later, pool) is not None
     monkeypatch.setattr(time, "time", lambda: started + 61 * 60)
     assert hosted_session.current_sign_in(later, pool) is None
-
-
-class _Session(dict[str, Any]):
-    cycled = False
-
-    def cycle_key(self) -> None:
-        self.cycled = True
