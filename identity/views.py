@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -15,8 +17,8 @@ from identity.services import openid
 CACHE_SECONDS = 300
 
 
-def _public(document: dict[str, object]) -> JsonResponse:
-    response = JsonResponse(document)
+def _public(document: Mapping[str, object]) -> JsonResponse:
+    response = JsonResponse(dict(document))
     response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
     response["Access-Control-Allow-Origin"] = "*"
     return response

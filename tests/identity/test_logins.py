@@ -203,3 +203,20 @@ def test_guests_and_logins_map_to_identities(
         "ResourceNotFoundException",
         "Identity 'us-east-1:00000000-0000-0000-0000-000000000000' not found.",
     )
+
+
+def test_garbage_logins_get_not_authorized_never_a_server_error(
+    user_pool: UserPoolSetup, make_identity_pool: Any, identity_public: Any
+) -> None:
+    pool_id = make_identity_pool(user_pool)
+    for token in ("x", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "..", "é.é.é"):
+        code, _ = _refused(
+            identity_public.get_id, IdentityPoolId=pool_id, Logins={user_pool.provider: token}
+        )
+        assert code == "NotAuthorizedException"
+        code, _ = _refused(
+            identity_public.get_id,
+            IdentityPoolId=pool_id,
+            Logins={"cognito-identity.amazonaws.com": token},
+        )
+        assert code == "NotAuthorizedException"
