@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from accounts.views import hosted_ui
+from accounts.views import hosted_ui, mfa
 
 app_name = "hosted_ui"
 
@@ -18,6 +18,10 @@ urlpatterns = [
     ),
     path("resetPassword", hosted_ui.reset_password, name="reset_password"),
     path("error", hosted_ui.error, name="error"),
+    path("mfa", mfa.mfa_code, name="mfa"),
+    path("mfaOption", mfa.mfa_option, name="mfa_option"),
+    path("mfaSetup", mfa.mfa_setup, name="mfa_setup"),
+    path("mfaRecoveryCodes", mfa.mfa_recovery_codes, name="mfa_recovery_codes"),
     path(
         "ui/<str:pool_id>/<str:client_id>/style/<str:version>.css",
         hosted_ui.customization_css,

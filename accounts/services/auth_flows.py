@@ -240,6 +240,16 @@ def associate_software_token(*, session: str) -> tuple[str, str]:
     return secret, _challenge_session(client, Challenge.MFA_SETUP, user=user, extra={"a": 1})
 
 
+def pending_software_token(*, session: str) -> str:
+    """The secret AssociateSoftwareToken gave for this MFA_SETUP Session, still pending (the
+    hosted UI shows it again after a wrong code); the Session stays unused."""
+    client, payload = _open_setup_session(session)
+    secret = mfa.pending_secret(_session_user(client, payload))
+    if secret is None:
+        raise NotAuthorizedException(_SESSION_INVALID)
+    return secret
+
+
 def verify_software_token(*, session: str, code: str, friendly_name: str = "") -> str:
     """VerifySoftwareToken with an MFA_SETUP Session: the Session that answers MFA_SETUP.
     A wrong code leaves the Session usable for another try."""

@@ -259,6 +259,17 @@ def associate_software_token(user: PoolUser) -> str:
     return totp.associate(user)
 
 
+def pending_secret(user: PoolUser) -> str | None:
+    """The secret of the user's pending (associated, not yet verified) software token."""
+    device = totp.pending_device(user)
+    return totp.device_secret(device) if device is not None else None
+
+
+def provisioning_uri(pool: UserPool, secret: str, account: str) -> str:
+    """The ``otpauth://`` URI for an authenticator app, the pool's name as the issuer."""
+    return totp.provisioning_uri(secret, account=account, issuer=pool.name)
+
+
 def verify_software_token(user: PoolUser, code: str, friendly_name: str = "") -> None:
     """VerifySoftwareToken: the pending secret becomes the user's software token.
 

@@ -69,6 +69,12 @@ NOTICES = {
 # adding its challenge (SMS_MFA, SOFTWARE_TOKEN_MFA, …) here.
 CHALLENGE_PAGES: dict[str, str] = {
     auth_flows.Challenge.NEW_PASSWORD_REQUIRED: "hosted_ui:reset_password",
+    # Second factors: accounts/views/mfa.py.
+    auth_flows.Challenge.SOFTWARE_TOKEN_MFA: "hosted_ui:mfa",
+    auth_flows.Challenge.SMS_MFA: "hosted_ui:mfa",
+    auth_flows.Challenge.EMAIL_OTP: "hosted_ui:mfa",
+    auth_flows.Challenge.SELECT_MFA_TYPE: "hosted_ui:mfa_option",
+    auth_flows.Challenge.MFA_SETUP: "hosted_ui:mfa_setup",
 }
 LANGUAGE_CHOICES = (("en", "English"), ("zh-hans", "简体中文"))
 
