@@ -15,69 +15,11 @@ in a throwaway SQLite file, deleted afterwards.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
 import tempfile
-import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import IDENTITY, json_poster, pin_to_one_core, rate, setup_django
 
 TARGET_PER_SECOND = 400.0
-TARGET = "AWSCognitoIdentityService."
-
-
-def _setup_django(workdir: str) -> None:
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
-
-def _pin_to_one_core() -> str:
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no sched_setaffinity)"
-    core = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {core})
-    return f"pinned to core {core}"
-
-
-def _rate(operation: Callable[[], object], rounds: int) -> tuple[float, float]:
-    """Requests per wall-clock second and per CPU second of this (pinned) process: on a
-    shared machine other processes take turns on the core, and only the second figure is
-    the core's own capacity."""
-    for _ in range(min(20, rounds)):
-        operation()  # warm up: key caches, connections, query plans
-    started, cpu_started = time.perf_counter(), time.process_time()
-    for _ in range(rounds):
-        operation()
-    wall = time.perf_counter() - started
-    cpu = time.process_time() - cpu_started
-    return rounds / wall, rounds / cpu
-
-
-def _poster(http: Any, action: str, body: dict[str, Any]) -> Callable[[], dict[str, Any]]:
-    encoded = json.dumps(body)
-
-    def post() -> dict[str, Any]:
-        response = http.post(
-            "/",
-            data=encoded,
-            content_type="application/x-amz-json-1.1",
-            headers={"X-Amz-Target": TARGET + action},
-        )
-        if response.status_code != 200:
-            raise SystemExit(f"{action} failed: {response.content.decode()}")
-        return dict(json.loads(response.content))
-
-    return post
 
 
 def main() -> None:
@@ -85,9 +27,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="requests per measurement")
     args = parser.parse_args()
 
-    pinning = _pin_to_one_core()
+    pinning = pin_to_one_core()
     with tempfile.TemporaryDirectory(prefix="tessera-bench-") as workdir:
-        _setup_django(workdir)
+        setup_django(workdir)
         from django.db import connection
         from django.test import Client
 
@@ -130,7 +72,7 @@ def main() -> None:
         rows = [
             (
                 "get_credentials_for_identity (service)",
-                _rate(
+                rate(
                     lambda: identities.get_credentials_for_identity(
                         identity_id=identity_id, logins=logins, custom_role_arn=None
                     ),
@@ -139,9 +81,10 @@ def main() -> None:
             ),
             (
                 "GetCredentialsForIdentity (HTTP)",
-                _rate(
-                    _poster(
+                rate(
+                    json_poster(
                         http,
+                        IDENTITY,
                         "GetCredentialsForIdentity",
                         {"IdentityId": identity_id, "Logins": logins},
                     ),

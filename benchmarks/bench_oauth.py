@@ -20,60 +20,32 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import os
 import secrets
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import pin_to_one_core, print_rates, rate, setup_django
 
 GRANTS_PER_SECOND = 600.0
 ROUND_TRIP_P95_MS = 30.0
 CALLBACK = "https://rp.example.com/callback"
 
 
-def _setup_django(workdir: str) -> None:
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
-
-def _pin_to_one_core() -> str:
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no sched_setaffinity)"
-    core = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {core})
-    return f"pinned to core {core}"
-
-
-def _rate(operation: Callable[[], object], rounds: int) -> float:
-    for _ in range(min(20, rounds)):
-        operation()  # warm up: key caches, connections, query plans
-    started = time.perf_counter()
-    for _ in range(rounds):
-        operation()
-    return rounds / (time.perf_counter() - started)
-
-
 def _basic(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-def _token_poster(http: object, form: dict[str, str], authorization: str) -> Callable[[], dict]:
+def _token_poster(
+    http: Any, form: dict[str, str], authorization: str
+) -> Callable[[], dict[str, Any]]:
     body = urlencode(form)
 
-    def post() -> dict:
-        response = http.post(  # type: ignore[attr-defined]
+    def post() -> dict[str, Any]:
+        response = http.post(
             "/oauth2/token",
             data=body,
             content_type="application/x-www-form-urlencoded",
@@ -92,9 +64,9 @@ def main() -> None:
     parser.add_argument("--round-trips", type=int, default=500, help="authorize→token trips")
     args = parser.parse_args()
 
-    pinning = _pin_to_one_core()
+    pinning = pin_to_one_core()
     with tempfile.TemporaryDirectory(prefix="tessera-bench-") as workdir:
-        _setup_django(workdir)
+        setup_django(workdir)
         from django.db import connection
         from django.http import HttpResponse
         from django.test import Client, RequestFactory
@@ -186,11 +158,11 @@ def main() -> None:
         rates = [
             (
                 "RS256 signatures (calibration)",
-                _rate(lambda: keys.sign(pool.id, keys.Purpose.ACCESS, {"sub": "x"}), args.requests),
+                rate(lambda: keys.sign(pool.id, keys.Purpose.ACCESS, {"sub": "x"}), args.requests),
             ),
             (
                 "client_credentials grant (HTTP)",
-                _rate(
+                rate(
                     _token_poster(
                         http,
                         {"grant_type": "client_credentials"},
@@ -201,7 +173,7 @@ def main() -> None:
             ),
             (
                 "refresh_token grant (HTTP)",
-                _rate(
+                rate(
                     _token_poster(
                         http,
                         {
@@ -219,13 +191,7 @@ def main() -> None:
         trips = sorted(round_trip() for _ in range(args.round_trips))
         print(f"database: {connection.vendor}; {pinning}; {args.requests} requests per grant")
 
-    width = max(len(label) for label, _ in rates)
-    for label, rate in rates:
-        if "calibration" in label:
-            print(f"{label:<{width}}  {rate:8.1f}/s")
-            continue
-        verdict = "ok" if rate >= GRANTS_PER_SECOND else "MISSED"
-        print(f"{label:<{width}}  {rate:8.1f}/s  target ≥ {GRANTS_PER_SECOND:.0f}/s  {verdict}")
+    print_rates([(label, measured.wall) for label, measured in rates], GRANTS_PER_SECOND)
     p95 = trips[int(len(trips) * 0.95) - 1]
     verdict = "ok" if p95 < ROUND_TRIP_P95_MS else "MISSED"
     print(

@@ -21,55 +21,18 @@ DATABASE_URL it works in a throwaway SQLite file, deleted afterwards.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import IDENTITY_PROVIDER, json_poster, pin_to_one_core, rate, setup_django
 
 SIGN_IN_SHARE_OF_VERIFY = 0.75
 REFRESH_PER_SECOND = 600.0
 LATENCY_GROWTH_ALLOWED = 1.25  # "unchanged": the median at 100k within 25 % of 1k
 PASSWORD = "Bench-Passw0rd-!"
-TARGET = "AWSCognitoIdentityProviderService."
-
-
-def _setup_django(workdir: str) -> None:
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
-
-def _pin_to_one_core() -> str:
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no sched_setaffinity)"
-    core = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {core})
-    return f"pinned to core {core}"
-
-
-def _post(http: Any, action: str, body: dict[str, Any]) -> dict[str, Any]:
-    response = http.post(
-        "/",
-        data=json.dumps(body),
-        content_type="application/x-amz-json-1.1",
-        headers={"X-Amz-Target": TARGET + action},
-    )
-    payload = json.loads(response.content)
-    if response.status_code != 200:
-        raise SystemExit(f"{action} failed: {payload}")
-    return dict(payload)
 
 
 def _add_users(pool: Any, start: int, stop: int, password_hash: str) -> None:
@@ -104,15 +67,16 @@ def _sign_in(http: Any, client_id: str, population: int) -> float:
     """Seconds one USER_PASSWORD_AUTH sign-in by a random user of the pool takes."""
     name = f"user{random.randrange(population):06d}"
     started = time.perf_counter()
-    result = _post(
+    result = json_poster(
         http,
+        IDENTITY_PROVIDER,
         "InitiateAuth",
         {
             "ClientId": client_id,
             "AuthFlow": "USER_PASSWORD_AUTH",
             "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD},
         },
-    )
+    )()
     elapsed = time.perf_counter() - started
     if "AuthenticationResult" not in result:
         raise SystemExit(f"sign-in of {name} gave no tokens: {result}")
@@ -120,25 +84,22 @@ def _sign_in(http: Any, client_id: str, population: int) -> float:
 
 
 def _refresh_rate(http: Any, client_id: str, rounds: int) -> float:
-    signed_in = _post(
+    signed_in = json_poster(
         http,
+        IDENTITY_PROVIDER,
         "InitiateAuth",
         {
             "ClientId": client_id,
             "AuthFlow": "USER_PASSWORD_AUTH",
             "AuthParameters": {"USERNAME": "user000000", "PASSWORD": PASSWORD},
         },
-    )
+    )()
     body = {
         "ClientId": client_id,
         "AuthFlow": "REFRESH_TOKEN_AUTH",
         "AuthParameters": {"REFRESH_TOKEN": signed_in["AuthenticationResult"]["RefreshToken"]},
     }
-    _post(http, "InitiateAuth", body)
-    started = time.perf_counter()
-    for _ in range(rounds):
-        _post(http, "InitiateAuth", body)
-    return rounds / (time.perf_counter() - started)
+    return rate(json_poster(http, IDENTITY_PROVIDER, "InitiateAuth", body), rounds).wall
 
 
 def _verdict(ok: bool) -> str:
@@ -152,9 +113,9 @@ def main() -> None:
     parser.add_argument("--refreshes", type=int, default=400)
     args = parser.parse_args()
 
-    pinning = _pin_to_one_core()
+    pinning = pin_to_one_core()
     with tempfile.TemporaryDirectory(prefix="tessera-bench-") as workdir:
-        _setup_django(workdir)
+        setup_django(workdir)
         from django.conf import settings
         from django.contrib.auth.hashers import make_password
         from django.db import connection

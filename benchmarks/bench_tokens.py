@@ -16,64 +16,11 @@ in a throwaway SQLite file, deleted afterwards.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
 import tempfile
-import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import IDENTITY_PROVIDER, json_poster, pin_to_one_core, print_rates, rate, setup_django
 
 TARGET_PER_SECOND = 600.0
-TARGET = "AWSCognitoIdentityProviderService."
-
-
-def _setup_django(workdir: str) -> None:
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
-
-def _pin_to_one_core() -> str:
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no sched_setaffinity)"
-    core = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {core})
-    return f"pinned to core {core}"
-
-
-def _rate(operation: Callable[[], object], rounds: int) -> float:
-    for _ in range(min(20, rounds)):
-        operation()  # warm up: key caches, connections, query plans
-    started = time.perf_counter()
-    for _ in range(rounds):
-        operation()
-    return rounds / (time.perf_counter() - started)
-
-
-def _poster(http: Any, action: str, body: dict[str, Any]) -> Callable[[], dict[str, Any]]:
-    encoded = json.dumps(body)
-
-    def post() -> dict[str, Any]:
-        response = http.post(
-            "/",
-            data=encoded,
-            content_type="application/x-amz-json-1.1",
-            headers={"X-Amz-Target": TARGET + action},
-        )
-        if response.status_code != 200:
-            raise SystemExit(f"{action} failed: {response.content.decode()}")
-        return dict(json.loads(response.content))
-
-    return post
 
 
 def main() -> None:
@@ -81,9 +28,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="requests per measurement")
     args = parser.parse_args()
 
-    pinning = _pin_to_one_core()
+    pinning = pin_to_one_core()
     with tempfile.TemporaryDirectory(prefix="tessera-bench-") as workdir:
-        _setup_django(workdir)
+        setup_django(workdir)
         from django.db import connection
         from django.test import Client
 
@@ -112,24 +59,25 @@ def main() -> None:
         rows = [
             (
                 "RS256 signatures (calibration)",
-                _rate(lambda: keys.sign(pool.id, keys.Purpose.ACCESS, {"sub": "x"}), args.requests),
+                rate(lambda: keys.sign(pool.id, keys.Purpose.ACCESS, {"sub": "x"}), args.requests),
             ),
             (
                 "refresh_tokens (service)",
-                _rate(
+                rate(
                     lambda: tokens.refresh_tokens(client=client, refresh_token=refresh_token),
                     args.requests,
                 ),
             ),
             (
                 "authenticate_access_token (service)",
-                _rate(lambda: tokens.authenticate_access_token(issued.access_token), args.requests),
+                rate(lambda: tokens.authenticate_access_token(issued.access_token), args.requests),
             ),
             (
                 "InitiateAuth REFRESH_TOKEN_AUTH (HTTP)",
-                _rate(
-                    _poster(
+                rate(
+                    json_poster(
                         http,
+                        IDENTITY_PROVIDER,
                         "InitiateAuth",
                         {
                             "ClientId": client.client_id,
@@ -142,9 +90,10 @@ def main() -> None:
             ),
             (
                 "GetTokensFromRefreshToken (HTTP)",
-                _rate(
-                    _poster(
+                rate(
+                    json_poster(
                         http,
+                        IDENTITY_PROVIDER,
                         "GetTokensFromRefreshToken",
                         {"ClientId": client.client_id, "RefreshToken": refresh_token},
                     ),
@@ -153,21 +102,17 @@ def main() -> None:
             ),
             (
                 "GetUser (HTTP)",
-                _rate(
-                    _poster(http, "GetUser", {"AccessToken": issued.access_token}),
+                rate(
+                    json_poster(
+                        http, IDENTITY_PROVIDER, "GetUser", {"AccessToken": issued.access_token}
+                    ),
                     args.requests,
                 ),
             ),
         ]
         print(f"database: {connection.vendor}; {pinning}; {args.requests} requests each")
 
-    width = max(len(label) for label, _ in rows)
-    for label, rate in rows:
-        if "calibration" in label:
-            print(f"{label:<{width}}  {rate:8.1f}/s")
-            continue
-        verdict = "ok" if rate >= TARGET_PER_SECOND else "MISSED"
-        print(f"{label:<{width}}  {rate:8.1f}/s  target ≥ {TARGET_PER_SECOND:.0f}/s  {verdict}")
+    print_rates([(label, measured.wall) for label, measured in rows], TARGET_PER_SECOND)
 
 
 if __name__ == "__main__":
