@@ -13,7 +13,7 @@ whatever the state machine returns next.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import segno
 from django import forms
@@ -93,8 +93,9 @@ class MfaSelectForm(HostedForm):
 
     def __init__(self, *args: Any, factors: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["factor"].choices = [(f, FACTOR_LABELS.get(f, f)) for f in factors]
-        self.fields["factor"].widget.attrs.pop("class", None)
+        field = cast(forms.ChoiceField, self.fields["factor"])
+        field.choices = [(factor, FACTOR_LABELS.get(factor, factor)) for factor in factors]
+        field.widget.attrs.pop("class", None)
 
 
 class MfaSetupForm(HostedForm):
