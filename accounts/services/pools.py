@@ -16,6 +16,7 @@ from accounts.models import DeletionProtection, MfaConfiguration, UserPool
 from core import ids
 from core.errors import InvalidParameterException, ResourceNotFoundException
 from core.pagination import Page, make_token, read_token
+from core.tags import checked_tags, tags_added, tags_removed
 
 # Cognito's default password policy when CreateUserPool gives none.
 DEFAULT_PASSWORD_POLICY: dict[str, Any] = {
@@ -56,8 +57,8 @@ DEFAULT_RECOVERY_MECHANISMS: list[dict[str, Any]] = [
 ]
 DEFAULT_USER_POOL_TIER = "ESSENTIALS"
 MAX_CUSTOM_ATTRIBUTES = 50
-MAX_TAGS = 50
 _MAX_STRING_ATTRIBUTE_LENGTH = 2048
+_TAGGED = "A user pool"  # how the too-many-tags message names it
 
 
 def _string_attribute(name: str, *, min_length: int = 0, max_length: int = 2048) -> dict[str, Any]:
@@ -399,11 +400,6 @@ def _check_email_configuration(configuration: Mapping[str, Any]) -> None:
         )
 
 
-def _check_tags(tags: Mapping[str, str]) -> None:
-    if len(tags) > MAX_TAGS:
-        raise InvalidParameterException(f"A user pool can have at most {MAX_TAGS} tags.")
-
-
 def _apply_mfa_mode(pool: UserPool, mode: str) -> None:
     """Set MfaConfiguration keeping the invariant SetUserPoolMfaConfig enforces: ON and
     OPTIONAL need a factor. CreateUserPool/UpdateUserPool cannot name the TOTP factor, so a
@@ -507,9 +503,8 @@ def create_user_pool(*, name: str, settings: Mapping[str, Any]) -> UserPool:
         alias_attributes=list(dict.fromkeys(settings.get("AliasAttributes") or [])),
         username_case_sensitive=username_configuration.get("CaseSensitive", True) is not False,
         user_pool_tier=settings.get("UserPoolTier") or DEFAULT_USER_POOL_TIER,
-        tags=dict(settings.get("UserPoolTags") or {}),
+        tags=checked_tags(settings.get("UserPoolTags") or {}, resource=_TAGGED),
     )
-    _check_tags(pool.tags)
     pool.custom_schema = _add_schema_entries([], settings.get("Schema") or [])
     _apply_settings(pool, settings)
     pool.save()
@@ -527,8 +522,7 @@ def update_user_pool(*, pool: UserPool, settings: Mapping[str, Any]) -> UserPool
     if settings.get("UserPoolTier"):
         pool.user_pool_tier = settings["UserPoolTier"]
     if settings.get("UserPoolTags") is not None:
-        pool.tags = dict(settings["UserPoolTags"])
-        _check_tags(pool.tags)
+        pool.tags = checked_tags(settings["UserPoolTags"], resource=_TAGGED)
     _apply_settings(pool, settings)
     pool.modified = timezone.now()
     pool.save()
@@ -613,9 +607,7 @@ def set_user_pool_mfa_config(
 def tag_resource(*, pool: UserPool, tags: Mapping[str, str]) -> None:
     """TagResource: adds tags, overwriting values of keys already present."""
     pool = UserPool.objects.select_for_update().get(pk=pool.pk)
-    merged = {**pool.tags, **tags}
-    _check_tags(merged)
-    pool.tags = merged
+    pool.tags = tags_added(pool.tags, tags, resource=_TAGGED)
     pool.save(update_fields=["tags"])
 
 
@@ -623,6 +615,5 @@ def tag_resource(*, pool: UserPool, tags: Mapping[str, str]) -> None:
 def untag_resource(*, pool: UserPool, keys: Iterable[str]) -> None:
     """UntagResource: removes the named tags; unknown keys are ignored."""
     pool = UserPool.objects.select_for_update().get(pk=pool.pk)
-    removed = set(keys)
-    pool.tags = {key: value for key, value in pool.tags.items() if key not in removed}
+    pool.tags = tags_removed(pool.tags, keys)
     pool.save(update_fields=["tags"])

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from core.errors import InvalidParameterException, ResourceNotFoundException
 from core.pagination import Page, make_token, read_token
+from core.tags import checked_tags, tags_added, tags_removed
 from identity.models import IdentityPool, OpenIdConnectProvider
 
-MAX_TAGS = 50
+_TAGGED = "An identity pool"  # how the too-many-tags message names it
 # The settings UpdateIdentityPool replaces as a whole (absent means emptied, as in Cognito).
 _REPLACED_SETTINGS = {
     "SupportedLoginProviders": ("supported_login_providers", dict),
@@ -143,11 +144,6 @@ def _check_oidc_arns(arns: list[str]) -> None:
             raise InvalidParameterException(f"Invalid OpenIdConnectProviderARN: {arn}")
 
 
-def _check_tags(tags: Mapping[str, str]) -> None:
-    if len(tags) > MAX_TAGS:
-        raise InvalidParameterException(f"An identity pool can have at most {MAX_TAGS} tags.")
-
-
 def _apply_settings(pool: IdentityPool, params: Mapping[str, Any]) -> None:
     pool.name = params["IdentityPoolName"]
     pool.allow_unauthenticated_identities = bool(params["AllowUnauthenticatedIdentities"])
@@ -166,8 +162,7 @@ def _apply_settings(pool: IdentityPool, params: Mapping[str, Any]) -> None:
             )
         pool.developer_provider_name = developer
     if "IdentityPoolTags" in params:
-        pool.tags = dict(params["IdentityPoolTags"] or {})
-        _check_tags(pool.tags)
+        pool.tags = checked_tags(params["IdentityPoolTags"] or {}, resource=_TAGGED)
 
 
 @transaction.atomic
@@ -199,17 +194,14 @@ def delete_identity_pool(*, pool: IdentityPool) -> None:
 @transaction.atomic
 def tag_resource(*, pool: IdentityPool, tags: Mapping[str, str]) -> None:
     pool = IdentityPool.objects.select_for_update().get(pk=pool.pk)
-    merged = {**pool.tags, **tags}
-    _check_tags(merged)
-    pool.tags = merged
+    pool.tags = tags_added(pool.tags, tags, resource=_TAGGED)
     pool.save(update_fields=["tags"])
 
 
 @transaction.atomic
 def untag_resource(*, pool: IdentityPool, keys: Iterable[str]) -> None:
     pool = IdentityPool.objects.select_for_update().get(pk=pool.pk)
-    removed = set(keys)
-    pool.tags = {key: value for key, value in pool.tags.items() if key not in removed}
+    pool.tags = tags_removed(pool.tags, keys)
     pool.save(update_fields=["tags"])
 
 
