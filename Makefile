@@ -29,12 +29,16 @@ run: $(VENV)/.runtime
 	$(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
 		--access-logfile - --graceful-timeout 5
 
-# Extra pytest arguments for both suites, e.g. `make test PYTEST_ARGS="-n 2 -x"`.
+# Extra pytest arguments for both suites, e.g. `make test PYTEST_ARGS="-x -k sign_up"`.
 PYTEST_ARGS ?=
+# The embedded suite runs on pytest-xdist workers, each with its own live_server and SQLite
+# test database (`make test PYTEST_WORKERS=0` for one process). make test-services stays in
+# one process: one Celery worker serves one test database.
+PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.dev
 	bash scripts/test-deps.sh
-	$(BIN)/python -m pytest -q -p no:randomly $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:randomly -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL, Redis, a Celery worker and an SMTP sink, each installed if
 # absent and started on loopback ports by the script (which stops them afterwards).
