@@ -63,35 +63,6 @@ def _find_user(client: AppClient, username: str) -> PoolUser | None:
         return None
 
 
-def _stored_username(pool: UserPool, username: str, attributes: dict[str, str]) -> str | None:
-    """Apply Cognito's username rules. For pools whose UsernameAttributes are email / phone
-    number, the name typed becomes that attribute and the stored username becomes the
-    ``sub`` (returned as None here); otherwise the name is kept as typed."""
-    allowed = set(pool.username_attributes)
-    if allowed:
-        if "email" in allowed and attribute_rules.is_email(username):
-            attributes["email"] = username
-        elif "phone_number" in allowed and attribute_rules.is_phone_number(username):
-            attributes["phone_number"] = username
-        elif allowed == {"email"}:
-            raise InvalidParameterException("Username should be an email.")
-        elif allowed == {"phone_number"}:
-            raise InvalidParameterException("Username should be a phone number.")
-        else:
-            raise InvalidParameterException("Username should be either an email or a phone number.")
-        return None
-    if "email" in pool.alias_attributes and attribute_rules.is_email(username):
-        raise InvalidParameterException(
-            "Username cannot be of email format, since user pool is configured for email alias."
-        )
-    if "phone_number" in pool.alias_attributes and attribute_rules.is_phone_number(username):
-        raise InvalidParameterException(
-            "Username cannot be of phone number format, since user pool is configured for "
-            "phone_number alias."
-        )
-    return username
-
-
 def _verification_attribute(pool: UserPool, attributes: Mapping[str, str]) -> str | None:
     """Which attribute a sign-up code goes to: email when the pool auto-verifies it and
     the user gave one, else phone_number likewise, else none."""
@@ -120,11 +91,16 @@ def sign_up(
         raise InvalidParameterException(MISSING_PASSWORD_MESSAGE)
     check_writable(client, attributes.keys())
     values = {name: value for name, value in attributes.items() if name != "sub"}
-    stored_username = _stored_username(pool, username, values)
+    sub = uuid.uuid4()
+    if pool.username_attributes:
+        # The typed name is the email / phone number; the stored username is the sub.
+        values[users.sign_in_attribute(pool, username)] = username
+        stored_username = str(sub)
+    else:
+        users.check_username_not_alias_shaped(pool, username)
+        stored_username = username
     passwords.validate_password_policy(pool, password, sign_up=True)
     attribute_rules.validate_attributes(pool, values, for_create=True)
-    sub = uuid.uuid4()
-    stored_username = stored_username or str(sub)
     username_key = pool.normalize_username(stored_username)
     if PoolUser.objects.filter(pool=pool, username_key=username_key).exists():
         raise UsernameExistsException("User already exists")

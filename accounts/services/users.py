@@ -61,8 +61,10 @@ def _touch(user: PoolUser, *fields: str) -> None:
 # --- AdminCreateUser ---------------------------------------------------------------------
 
 
-def _sign_in_attribute(pool: UserPool, username: str) -> str:
-    """With UsernameAttributes, the attribute the typed username is (email or phone)."""
+def sign_in_attribute(pool: UserPool, username: str) -> str:
+    """With UsernameAttributes, the attribute the typed username is (email or phone); an
+    InvalidParameterException naming what it should be otherwise. AdminCreateUser and
+    SignUp store the typed name as that attribute and the ``sub`` as the username."""
     allowed = pool.username_attributes
     if "email" in allowed and attribute_rules.is_email(username):
         return "email"
@@ -75,8 +77,9 @@ def _sign_in_attribute(pool: UserPool, username: str) -> str:
     raise InvalidParameterException("Username should be a phone number.")
 
 
-def _check_username_not_alias_shaped(pool: UserPool, username: str) -> None:
-    # With AliasAttributes an email-shaped username would shadow another user's alias.
+def check_username_not_alias_shaped(pool: UserPool, username: str) -> None:
+    """Without UsernameAttributes the typed name is the username, but with AliasAttributes
+    an email- or phone-shaped one would shadow another user's alias: refused."""
     if "email" in pool.alias_attributes and attribute_rules.is_email(username):
         raise InvalidParameterException(
             "Username cannot be of email format, since user pool is configured for email alias."
@@ -161,10 +164,10 @@ def admin_create_user(
     values = _present(attributes)
     sub = uuid.uuid4()
     if pool.username_attributes:
-        values[_sign_in_attribute(pool, username)] = username
+        values[sign_in_attribute(pool, username)] = username
         stored_username = str(sub)
     else:
-        _check_username_not_alias_shaped(pool, username)
+        check_username_not_alias_shaped(pool, username)
         stored_username = username
         if selectors.get_user_by_username(pool, username) is not None:
             raise UsernameExistsException("User account already exists")
