@@ -15,7 +15,7 @@ from core.errors import (
     InvalidParameterException,
     ResourceNotFoundException,
 )
-from core.pagination import Page, make_token, read_token
+from core.pagination import Page, keyset_page
 
 # ListGroups, ListUsersInGroup and AdminListGroupsForUser answer 60 items when Limit is
 # absent or 0 (QueryLimitType is 0-60).
@@ -137,48 +137,35 @@ def _page_size(limit: int | None) -> int:
 
 def list_groups(*, pool: UserPool, limit: int | None, next_token: str | None) -> Page[Group]:
     """ListGroups: keyset pages ordered by group name."""
-    scope = f"ListGroups:{pool.id}"
-    after = read_token(scope, next_token)
-    query = Group.objects.filter(pool=pool).order_by("name")
-    if after is not None:
-        query = query.filter(name__gt=after)
-    size = _page_size(limit)
-    items = list(query[: size + 1])
-    if len(items) <= size:
-        return Page(items, None)
-    items = items[:size]
-    return Page(items, make_token(scope, items[-1].name))
+    return keyset_page(
+        Group.objects.filter(pool=pool),
+        scope=f"ListGroups:{pool.id}",
+        next_token=next_token,
+        size=_page_size(limit),
+        key="name",
+    )
 
 
 def admin_list_groups_for_user(
     *, user: PoolUser, limit: int | None, next_token: str | None
 ) -> Page[Group]:
     """AdminListGroupsForUser: the user's groups, keyset pages ordered by name."""
-    scope = f"AdminListGroupsForUser:{user.pk}"
-    after = read_token(scope, next_token)
-    query = Group.objects.filter(members=user).order_by("name")
-    if after is not None:
-        query = query.filter(name__gt=after)
-    size = _page_size(limit)
-    items = list(query[: size + 1])
-    if len(items) <= size:
-        return Page(items, None)
-    items = items[:size]
-    return Page(items, make_token(scope, items[-1].name))
+    return keyset_page(
+        Group.objects.filter(members=user),
+        scope=f"AdminListGroupsForUser:{user.pk}",
+        next_token=next_token,
+        size=_page_size(limit),
+        key="name",
+    )
 
 
 def list_users_in_group(
     *, group: Group, limit: int | None, next_token: str | None
 ) -> Page[PoolUser]:
     """ListUsersInGroup: the members, keyset pages in creation order (user id)."""
-    scope = f"ListUsersInGroup:{group.pk}"
-    after = read_token(scope, next_token)
-    query = PoolUser.objects.select_related("pool").filter(groups=group).order_by("pk")
-    if after is not None:
-        query = query.filter(pk__gt=after)
-    size = _page_size(limit)
-    items = list(query[: size + 1])
-    if len(items) <= size:
-        return Page(items, None)
-    items = items[:size]
-    return Page(items, make_token(scope, items[-1].pk))
+    return keyset_page(
+        PoolUser.objects.select_related("pool").filter(groups=group),
+        scope=f"ListUsersInGroup:{group.pk}",
+        next_token=next_token,
+        size=_page_size(limit),
+    )

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import DeletionProtection, MfaConfiguration, UserPool
 from core import ids
 from core.errors import InvalidParameterException, ResourceNotFoundException
-from core.pagination import Page, make_token, read_token
+from core.pagination import Page, creation_order_page
 from core.tags import checked_tags, tags_added, tags_removed
 
 # Cognito's default password policy when CreateUserPool gives none.
@@ -171,18 +169,9 @@ def account_recovery_mechanisms(pool: UserPool) -> list[dict[str, Any]]:
 
 def list_user_pools(*, limit: int, next_token: str | None) -> Page[UserPool]:
     """ListUserPools: keyset pages ordered by (creation time, id)."""
-    after = read_token("ListUserPools", next_token)
-    query = UserPool.objects.order_by("created", "id")
-    if after is not None:
-        created = datetime.fromisoformat(after[0])
-        query = query.filter(Q(created__gt=created) | Q(created=created, id__gt=after[1]))
-    items = list(query[: limit + 1])
-    more = len(items) > limit
-    items = items[:limit]
-    if not (more and items):
-        return Page(items, None)
-    last = items[-1]
-    return Page(items, make_token("ListUserPools", [last.created.isoformat(), last.id]))
+    return creation_order_page(
+        UserPool.objects.all(), scope="ListUserPools", next_token=next_token, size=limit
+    )
 
 
 # --- schema --------------------------------------------------------------------------------

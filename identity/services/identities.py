@@ -10,7 +10,6 @@ not both hold a login from the same provider.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -26,7 +25,7 @@ from core.errors import (
     ResourceConflictException,
     ResourceNotFoundException,
 )
-from core.pagination import Page, make_token, read_token
+from core.pagination import Page, creation_order_page, make_token, read_token
 from identity import rows as fast_rows
 from identity.models import Identity, IdentityLogin, IdentityPool
 from identity.services import credentials, openid, roles
@@ -261,22 +260,17 @@ def list_identities(
     *, pool: IdentityPool, limit: int, next_token: str | None
 ) -> Page[IdentityDescription]:
     """ListIdentities: keyset pages ordered by (creation time, id)."""
-    scope = f"ListIdentities:{pool.id}"
-    after = read_token(scope, next_token)
-    query = Identity.objects.filter(pool=pool).prefetch_related("logins").order_by("created", "id")
-    if after is not None:
-        created = dt.datetime.fromisoformat(after[0])
-        query = query.filter(Q(created__gt=created) | Q(created=created, id__gt=after[1]))
-    rows = list(query[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows = creation_order_page(
+        Identity.objects.filter(pool=pool).prefetch_related("logins"),
+        scope=f"ListIdentities:{pool.id}",
+        next_token=next_token,
+        size=limit,
+    )
     items = [
-        IdentityDescription(row, [login.provider for login in row.logins.all()]) for row in rows
+        IdentityDescription(row, [login.provider for login in row.logins.all()])
+        for row in rows.items
     ]
-    if not more:
-        return Page(items, None)
-    last = rows[-1]
-    return Page(items, make_token(scope, [last.created.isoformat(), last.id]))
+    return Page(items, rows.next_token)
 
 
 @transaction.atomic

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import InvalidParameterException, ResourceNotFoundException
-from core.pagination import Page, make_token, read_token
+from core.pagination import Page, creation_order_page
 from core.tags import checked_tags, tags_added, tags_removed
 from identity.models import IdentityPool, OpenIdConnectProvider
 
@@ -101,17 +99,9 @@ def get_identity_pool_by_arn(arn: str) -> IdentityPool:
 
 def list_identity_pools(*, limit: int, next_token: str | None) -> Page[IdentityPool]:
     """ListIdentityPools: keyset pages ordered by (creation time, id)."""
-    after = read_token("ListIdentityPools", next_token)
-    query = IdentityPool.objects.order_by("created", "id")
-    if after is not None:
-        created = datetime.fromisoformat(after[0])
-        query = query.filter(Q(created__gt=created) | Q(created=created, id__gt=after[1]))
-    items = list(query[: limit + 1])
-    if len(items) <= limit:
-        return Page(items, None)
-    items = items[:limit]
-    last = items[-1]
-    return Page(items, make_token("ListIdentityPools", [last.created.isoformat(), last.id]))
+    return creation_order_page(
+        IdentityPool.objects.all(), scope="ListIdentityPools", next_token=next_token, size=limit
+    )
 
 
 # --- writes --------------------------------------------------------------------------------
