@@ -691,9 +691,12 @@ _CODE_RESPONSES = {
 }
 
 
-def _mfa_challenge(client: AppClient, user: PoolUser, factor: str) -> AuthStep:
+def _mfa_challenge(
+    client: AppClient, user: PoolUser, factor: str, *, setting_up: bool = False
+) -> AuthStep:
     """A factor's challenge: the code is sent now for SMS and email, with the masked
-    destination; TOTP names the device (as the AWS CLI examples show)."""
+    destination; TOTP names the device (as the AWS CLI examples show). ``setting_up``: the
+    factor is enabled when this code comes back (email set up in MFA_SETUP)."""
     parameters = {"USER_ID_FOR_SRP": user.username}
     if factor == mfa.SOFTWARE_TOKEN_MFA:
         if name := mfa.friendly_device_name(user):
@@ -706,7 +709,9 @@ def _mfa_challenge(client: AppClient, user: PoolUser, factor: str) -> AuthStep:
     return AuthStep(
         challenge_name=challenge,
         challenge_parameters=parameters,
-        session=_challenge_session(client, challenge, user=user),
+        session=_challenge_session(
+            client, challenge, user=user, extra={"s": 1} if setting_up else None
+        ),
         user=user,
     )
 
@@ -742,6 +747,8 @@ def _respond_mfa_code(
     _consume(payload["j"], _validity(client))
     lockout.record_success(subject)
     mfa.mark_delivery_verified(user, challenge)
+    if payload.get("s"):
+        mfa.enable_factor(user, challenge)
     return issue_tokens(client, user)
 
 
@@ -761,13 +768,19 @@ def _respond_select_mfa_type(
 def _respond_mfa_setup(
     client: AppClient, responses: dict[str, str], payload: dict[str, Any]
 ) -> AuthStep:
-    """MFA_SETUP, answered with the Session VerifySoftwareToken returned: TOTP becomes the
-    user's enabled, preferred factor and the sign-in completes."""
+    """MFA_SETUP, answered with the Session VerifySoftwareToken returned (TOTP becomes the
+    user's enabled, preferred factor and the sign-in completes), or with ``EMAIL`` (the
+    address gets an EMAIL_OTP challenge; email MFA is enabled when its code comes back)."""
     user = _mfa_session_user(client, responses, payload)
+    email = responses.get("EMAIL")
+    if email and not payload.get("v"):
+        user = mfa.set_up_email(user, email)
+        _consume(payload["j"], _validity(client))
+        return _mfa_challenge(client, user, mfa.EMAIL_OTP, setting_up=True)
     if not payload.get("v"):
         raise InvalidParameterException(mfa.TOTP_NOT_VERIFIED)
     _consume(payload["j"], _validity(client))
-    mfa.enable_software_token(user)
+    mfa.enable_factor(user, mfa.SOFTWARE_TOKEN_MFA)
     return issue_tokens(client, user)
 
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent, MfaConfiguration, PoolUser, UserPool
+from accounts.services import attributes as attribute_rules
 from accounts.services import codes, messaging, notifications, recovery_codes, sms, totp
 from accounts.services.notifications import CodeDelivery
 from core.errors import (
@@ -291,13 +292,31 @@ def verify_software_token(user: PoolUser, code: str, friendly_name: str = "") ->
 
 
 @transaction.atomic
-def enable_software_token(user: PoolUser) -> None:
-    """MFA_SETUP completed with a software token: TOTP becomes enabled and preferred."""
+def set_up_email(user: PoolUser, email: str) -> PoolUser:
+    """MFA_SETUP answered with ``EMAIL`` (Amplify's email MFA setup): the address becomes
+    the user's email — unverified when it changed — for the EMAIL_OTP challenge that
+    follows; the factor is enabled once that code comes back (``enable_factor``)."""
+    pool = user.pool
+    if EMAIL_OTP not in pool_factors(pool):
+        raise InvalidParameterException(f"{EMAIL_OTP} is not enabled for this user pool.")
+    user = PoolUser.objects.select_for_update().select_related("pool").get(pk=user.pk)
+    if email != user.email:
+        attribute_rules.validate_attributes(pool, {"email": email}, for_create=False)
+        attribute_rules.check_alias_uniqueness(pool, {"email": email}, exclude_user=user)
+        user.set_attributes({"email": email, "email_verified": "false"})
+        user.modified = timezone.now()
+        user.save()
+    return user
+
+
+@transaction.atomic
+def enable_factor(user: PoolUser, factor: str) -> None:
+    """A factor set up during sign-in (MFA_SETUP) becomes enabled and preferred."""
     user = PoolUser.objects.select_for_update().select_related("pool").get(pk=user.pk)
     settings = _settings(user)
-    enabled = set(settings.get("enabled") or []) | {SOFTWARE_TOKEN_MFA}
-    settings["enabled"] = [factor for factor in FACTORS if factor in enabled]
-    settings["preferred"] = SOFTWARE_TOKEN_MFA
+    enabled = set(settings.get("enabled") or []) | {factor}
+    settings["enabled"] = [f for f in FACTORS if f in enabled]
+    settings["preferred"] = factor
     _save(user, settings, "mfa_preference_changed", "", {"enabled": settings["enabled"]})
 
 

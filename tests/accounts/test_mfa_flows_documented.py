@@ -296,3 +296,54 @@ def test_force_change_password_user_sets_a_password_then_sets_up_mfa(
         AuthParameters={"USERNAME": "lea@example.com", "PASSWORD": PASSWORD},
     )
     assert again["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+
+
+def test_mfa_setup_with_email_sends_an_email_otp_then_enables_it(
+    idp: Any, idp_public: Any, make_client: MakeClient, make_user: MakeUser, mailbox: Any
+) -> None:
+    """Email MFA set up during sign-in, as Amplify answers MFA_SETUP with ``EMAIL``."""
+    pool = mfa_on_pool(idp, "mfa-required-email")
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"],
+        MfaConfiguration="ON",
+        EmailMfaConfiguration={"Subject": "Your sign-in code"},
+    )
+    client_id = make_client(user_pool_id=pool["Id"], ExplicitAuthFlows=FLOWS)["ClientId"]
+    make_user("max@example.com", user_pool_id=pool["Id"], attributes={"email_verified": "false"})
+    step = idp_public.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "max@example.com", "PASSWORD": PASSWORD},
+    )
+    assert step["ChallengeName"] == "MFA_SETUP"
+    assert json.loads(step["ChallengeParameters"]["MFAS_CAN_SETUP"]) == [
+        "SOFTWARE_TOKEN_MFA",
+        "EMAIL_OTP",
+    ]
+    email_step = idp_public.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="MFA_SETUP",
+        Session=step["Session"],
+        ChallengeResponses={"USERNAME": "max@example.com", "EMAIL": "max@example.com"},
+    )
+    assert email_step["ChallengeName"] == "EMAIL_OTP"
+    assert email_step["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"] == "m***@e***"
+    # Not enabled until the code comes back.
+    assert "UserMFASettingList" not in idp.admin_get_user(
+        UserPoolId=pool["Id"], Username="max@example.com"
+    )
+    done = idp_public.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="EMAIL_OTP",
+        Session=email_step["Session"],
+        ChallengeResponses={
+            "USERNAME": "max@example.com",
+            "EMAIL_OTP_CODE": mailbox.code_for("max@example.com"),
+        },
+    )
+    assert done["AuthenticationResult"]["AccessToken"]
+    user = idp.admin_get_user(UserPoolId=pool["Id"], Username="max@example.com")
+    assert user["UserMFASettingList"] == ["EMAIL_OTP"]
+    assert user["PreferredMfaSetting"] == "EMAIL_OTP"
+    attributes = {item["Name"]: item["Value"] for item in user["UserAttributes"]}
+    assert attributes["email_verified"] == "true"
