@@ -79,9 +79,7 @@ def verify_pending(user: PoolUser, code: str, friendly_name: str = "") -> bool |
     """Check ``code`` against the pending secret; on a match it becomes the user's verified
     device (the old one is dropped). None when nothing is pending."""
     with transaction.atomic():
-        device = (
-            TotpDevice.objects.select_for_update().filter(user=user, verified=False).first()
-        )
+        device = TotpDevice.objects.select_for_update().filter(user=user, verified=False).first()
         if device is None:
             return None
         step = matching_step(device_secret(device), code)
