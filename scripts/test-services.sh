@@ -45,6 +45,9 @@ PG_STARTED=""
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  # When cancelled, whatever reads our output (tee, CI) may be gone already: a write must not
+  # kill this script (SIGPIPE) before it has stopped the servers.
+  trap '' PIPE
   # Celery workers the test session started (and did not get to stop) record their pids here.
   for pidfile in "$WORK"/pids/*.pid; do
     [ -f "$pidfile" ] || continue
@@ -68,6 +71,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# Output piped to a reader that was cancelled with us (tee): exit through the clean-up too.
+trap 'exit 141' PIPE
 
 read -r PG_PORT REDIS_PORT SMTP_PORT < <("$PYTHON" - <<'EOF'
 import socket
