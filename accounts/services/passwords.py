@@ -25,6 +25,16 @@ from core.errors import InvalidPasswordException
 _DUMMY_HASH: str | None = None
 
 
+# What set_password writes, for callers saving with update_fields.
+PASSWORD_FIELDS = (
+    "password_hash",
+    "srp_salt",
+    "srp_verifier",
+    "password_set_at",
+    "temporary_password_expires",
+)
+
+
 def set_password(user: PoolUser, raw_password: str, *, temporary: bool = False) -> None:
     """Hash ``raw_password`` into ``user`` (not saved). Temporary passwords expire per the
     pool's ``TemporaryPasswordValidityDays``."""

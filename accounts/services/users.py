@@ -121,14 +121,7 @@ def _resend_invitation(
         passwords.validate_password_policy(pool, temporary_password, sign_up=False)
     password = temporary_password or passwords.generate_temporary_password(pool)
     passwords.set_password(user, password, temporary=True)
-    _touch(
-        user,
-        "password_hash",
-        "srp_salt",
-        "srp_verifier",
-        "password_set_at",
-        "temporary_password_expires",
-    )
+    _touch(user, *passwords.PASSWORD_FIELDS)
     _send_invitation(user, sign_in_name=username, password=password, mediums=mediums)
     _audit(user, "admin_create_user.resend", pool=pool, actor=actor)
     return user
@@ -252,15 +245,7 @@ def admin_set_user_password(
     passwords.validate_password_policy(user.pool, password, sign_up=False)
     passwords.set_password(user, password, temporary=not permanent)
     user.status = UserStatus.CONFIRMED if permanent else UserStatus.FORCE_CHANGE_PASSWORD
-    _touch(
-        user,
-        "password_hash",
-        "srp_salt",
-        "srp_verifier",
-        "password_set_at",
-        "temporary_password_expires",
-        "status",
-    )
+    _touch(user, *passwords.PASSWORD_FIELDS, "status")
     _audit(user, "admin_set_user_password", pool=user.pool, actor=actor, permanent=permanent)
 
 
