@@ -96,6 +96,7 @@ def test_admin_create_user_with_email_username_invites_with_generated_password(
     # The generated password itself meets the pool's 12-character, all-classes policy.
     passwords.validate_password_policy(stored.pool, temporary, sign_up=False)
     assert stored.temporary_password_expires is not None
+    assert stored.password_set_at is not None
     expected_expiry = stored.password_set_at + dt.timedelta(days=7)
     assert stored.temporary_password_expires == expected_expiry
 

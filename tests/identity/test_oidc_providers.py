@@ -30,6 +30,7 @@ class LocalIdP:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                body: dict[str, Any]
                 if self.path == "/.well-known/openid-configuration":
                     body = {"issuer": idp.issuer, "jwks_uri": f"{idp.issuer}/jwks"}
                 elif self.path == "/jwks":
