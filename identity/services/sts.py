@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qsl
@@ -32,6 +33,7 @@ VERSION = "2011-06-15"
 # AssumeRoleWithWebIdentity's DurationSeconds: 15 minutes to 12 hours, 1 hour by default.
 MIN_DURATION = 900
 MAX_DURATION = 43200
+_DURATION_DIGITS = re.compile(r"[0-9]{1,9}")
 
 Action = Callable[[HttpRequest, bytes, dict[str, str]], str]
 
@@ -99,7 +101,9 @@ def _required(params: dict[str, str], name: str) -> str:
 
 def _duration(params: dict[str, str]) -> dt.timedelta:
     raw = params.get("DurationSeconds") or "3600"
-    seconds = int(raw) if raw.isdigit() else -1
+    # ASCII digits only, and few enough for int(): str.isdigit() also passes "²", which
+    # int() refuses, and int() refuses over 4,300 digits.
+    seconds = int(raw) if _DURATION_DIGITS.fullmatch(raw) else -1
     if not MIN_DURATION <= seconds <= MAX_DURATION:
         raise CredentialError(
             "ValidationError",

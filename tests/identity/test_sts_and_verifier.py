@@ -4,6 +4,8 @@ AssumeRoleWithWebIdentity) and ``identity.verifier`` protecting an API of one's 
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -126,6 +128,35 @@ def test_basic_flow_open_id_token_then_assume_role_with_web_identity(
             RoleArn=GUEST_ROLE, RoleSessionName="intruder", WebIdentityToken=token[:-6] + "AAAAAA"
         )
     assert forged.value.response["Error"]["Code"] == "InvalidIdentityToken"
+
+    # A DurationSeconds out of range or not plain ASCII digits (a superscript digit, more
+    # digits than int() parses) is STS's ValidationError, never an internal failure.
+    for duration in ("60", "43201", "\u00b2", "9" * 5000):
+        status, body = _post_form(
+            endpoint,
+            {
+                "Action": "AssumeRoleWithWebIdentity",
+                "Version": "2011-06-15",
+                "RoleArn": "arn:aws:iam::123456789012:role/identity-auth",
+                "RoleSessionName": "classic-session",
+                "WebIdentityToken": token,
+                "DurationSeconds": duration,
+            },
+        )
+        assert (status, "<Code>ValidationError</Code>" in body) == (400, True), body
+
+
+def _post_form(endpoint: str, form: dict[str, str]) -> tuple[int, str]:
+    request = urllib.request.Request(  # noqa: S310 - the live test server
+        endpoint + "/",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return int(response.status), str(response.read().decode())
+    except urllib.error.HTTPError as refused:
+        return int(refused.code), str(refused.read().decode())
 
 
 def _get(endpoint: str, path: str) -> str:
