@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "api.middleware.CognitoApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "oauth.middleware.OAuthBackChannelMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -1,8 +1,19 @@
-"""Host-based pool routing: a request whose ``Host`` is a pool's domain serves that pool.
+"""Host-based pool routing, and the OAuth back channel served ahead of the browser stack.
 
-Sets ``request.tessera_pool`` (the pool, or None on the main origin) and
+``PoolDomainMiddleware``: a request whose ``Host`` is a pool's domain serves that pool. Sets
+``request.tessera_pool`` (the pool, or None on the main origin) and
 ``request.tessera_domain`` for the hosted UI and the OAuth endpoints. Requests to the
 ``PUBLIC_URL`` host skip the lookup entirely.
+
+``OAuthBackChannelMiddleware``: ``/oauth2/token``, ``/oauth2/revoke``, ``/oauth2/userInfo``
+and each pool's JWKS and discovery document are called by relying parties and single-page
+apps with client credentials or bearer tokens, never with cookies, so sessions, language
+cookies, CSRF, console authentication and messages mean nothing to them (the views are
+CSRF-exempt already). Walking that stack and the URL resolver was a sixth of a refresh
+grant's time, which the 600 grants/s per core target (issue 4) cannot spare. It sits right
+after ``SecurityMiddleware`` (HSTS, nosniff, Referrer-Policy, the HTTPS redirect) and keeps
+what the skipped middleware gave these answers: the ``ALLOWED_HOSTS`` check,
+``Content-Length`` and ``X-Frame-Options: DENY``, like ``api.middleware`` does for ``POST /``.
 """
 
 from __future__ import annotations
@@ -16,6 +27,9 @@ from django.http import HttpRequest, HttpResponse
 from accounts.models import UserPool
 from oauth.services import domains
 
+View = Callable[[HttpRequest], HttpResponse]
+PoolView = Callable[[HttpRequest, str], HttpResponse]
+
 
 def _request_host(request: HttpRequest) -> str:
     # The raw header: get_host() would reject hosts outside ALLOWED_HOSTS with a 400 here,
@@ -24,15 +38,66 @@ def _request_host(request: HttpRequest) -> str:
     return host.rsplit(":", 1)[0] if not host.endswith("]") else host
 
 
+def attach_pool_domain(request: HttpRequest) -> None:
+    """Set ``request.tessera_pool`` and ``request.tessera_domain`` from the ``Host``."""
+    host = _request_host(request).lower()
+    main_host = (urlsplit(settings.PUBLIC_URL).hostname or "").lower()
+    domain = None if host in ("", main_host) else domains.domain_for_host(host)
+    pool = UserPool.objects.filter(pk=domain.pool_id).first() if domain else None
+    request.tessera_domain = domain if pool is not None else None  # type: ignore[attr-defined]
+    request.tessera_pool = pool  # type: ignore[attr-defined]
+
+
 class PoolDomainMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        host = _request_host(request).lower()
-        main_host = (urlsplit(settings.PUBLIC_URL).hostname or "").lower()
-        domain = None if host in ("", main_host) else domains.domain_for_host(host)
-        pool = UserPool.objects.filter(pk=domain.pool_id).first() if domain else None
-        request.tessera_domain = domain if pool is not None else None  # type: ignore[attr-defined]
-        request.tessera_pool = pool  # type: ignore[attr-defined]
+        attach_pool_domain(request)
         return self.get_response(request)
+
+
+# The per-pool documents of oauth/urls.py: /<poolId>/.well-known/<name>.
+WELL_KNOWN = ".well-known"
+
+
+class OAuthBackChannelMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        # Imported here: the views pull in the hosted UI, which needs the app registry.
+        from oauth import views, views_oauth
+
+        self.get_response = get_response
+        self.views: dict[str, View] = {
+            "/oauth2/token": views_oauth.token,
+            "/oauth2/revoke": views_oauth.revoke,
+            "/oauth2/userInfo": views_oauth.userinfo,
+        }
+        self.pool_views: dict[str, PoolView] = {
+            "jwks.json": views.jwks,
+            "openid-configuration": views.openid_configuration,
+        }
+
+    def _route(self, path: str) -> View | None:
+        view = self.views.get(path)
+        if view is not None:
+            return view
+        # "/<poolId>/.well-known/<name>", as the <str:pool_id> converter matches it.
+        parts = path.split("/")
+        if len(parts) == 4 and not parts[0] and parts[1] and parts[2] == WELL_KNOWN:
+            pool_view = self.pool_views.get(parts[3])
+            if pool_view is not None:
+                pool_id = parts[1]
+                return lambda request: pool_view(request, pool_id)
+        return None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        view = self._route(request.path_info)
+        if view is None:
+            return self.get_response(request)
+        request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it
+        attach_pool_domain(request)
+        response = view(request)
+        if not response.streaming and "Content-Length" not in response:
+            response["Content-Length"] = str(len(response.content))
+        response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
+        return response
