@@ -3,9 +3,16 @@ and AdminRespondToAuthChallenge (reference §2); the hosted UI calls the same fu
 
 Every path that checks a password ends in ``_after_password_check`` (lockout, user-existence
 hiding, user status) and then ``next_step_after_password``, the one place that decides
-what follows a verified password: the tokens, or a second factor as accounts.services.mfa
-requires it (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SELECT_MFA_TYPE, MFA_SETUP). Wrong
-MFA codes count toward the same lockout as wrong passwords. Challenge state travels with
+what follows a verified password: the end of sign-in, or a second factor as
+accounts.services.mfa requires it (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SELECT_MFA_TYPE,
+MFA_SETUP). Wrong MFA codes count toward the same lockout as wrong passwords.
+
+The state machine ends with the user authenticated (``AuthStep.authenticated``, with its
+``auth_time``), minting nothing. Each transport finishes it its own way: the API entry
+points (``initiate_auth``, ``respond_to_auth_challenge`` and their Admin twins) mint the
+AuthenticationResult with oauth.services.tokens.issue_token_set; the hosted UI's
+(``password_sign_in``, ``answer_challenge``) hand the user back for its sign-in cookie, as
+its tokens come later from ``/oauth2/token``. Challenge state travels with
 the client, sealed with AES-GCM under a key derived from SECRET_KEY: ``SECRET_BLOCK``
 carries the SRP handshake (real clients send no Session with PASSWORD_VERIFIER, reference
 §2.2) and ``Session`` the pending challenge. Both expire after the client's
@@ -24,7 +31,7 @@ import hmac
 import json
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -87,14 +94,22 @@ _FIRST_FACTOR_CHALLENGES = {"PASSWORD": ("PASSWORD", "PASSWORD_SRP")}
 
 @dataclass(frozen=True)
 class AuthStep:
-    """One answer of the state machine: a challenge to meet, or the tokens — never both."""
+    """One answer of the state machine: a challenge to meet, or its end — never both. The
+    end is the ``user`` authenticated at ``auth_time``; the API entry points add the
+    ``tokens`` minted for it (a refresh has only the tokens)."""
 
     challenge_name: str | None = None
     challenge_parameters: dict[str, str] = field(default_factory=dict)
     session: str | None = None
     tokens: TokenSet | None = None
     user: PoolUser | None = None
+    auth_time: dt.datetime | None = None
     available_challenges: tuple[str, ...] = ()
+
+    @property
+    def authenticated(self) -> bool:
+        """Sign-in is complete: no challenge left, the user verified at ``auth_time``."""
+        return self.challenge_name is None and self.user is not None and self.auth_time is not None
 
 
 # Which API may start which flow (AdminInitiateAuth vs InitiateAuth, reference §2.1).
@@ -135,7 +150,8 @@ _TEMPORARY_PASSWORD_EXPIRED = (
 # --- entry points ----------------------------------------------------------------------
 def initiate_auth(*, client: AppClient, flow: str, parameters: Mapping[str, Any]) -> AuthStep:
     """InitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH, REFRESH_TOKEN(_AUTH)."""
-    return _initiate(client=client, flow=flow, parameters=_clean(parameters), admin=False)
+    step = _initiate(client=client, flow=flow, parameters=_clean(parameters), admin=False)
+    return with_tokens(client, step)
 
 
 def admin_initiate_auth(
@@ -144,7 +160,8 @@ def admin_initiate_auth(
     """AdminInitiateAuth: ADMIN_USER_PASSWORD_AUTH (and its legacy name ADMIN_NO_SRP_AUTH),
     USER_SRP_AUTH, REFRESH_TOKEN(_AUTH)."""
     _check_client_in_pool(user_pool_id, client)
-    return _initiate(client=client, flow=flow, parameters=_clean(parameters), admin=True)
+    step = _initiate(client=client, flow=flow, parameters=_clean(parameters), admin=True)
+    return with_tokens(client, step)
 
 
 def respond_to_auth_challenge(
@@ -155,7 +172,7 @@ def respond_to_auth_challenge(
     session: str | None,
 ) -> AuthStep:
     """RespondToAuthChallenge."""
-    return _respond(client, challenge_name, _clean(responses), session)
+    return with_tokens(client, _respond(client, challenge_name, _clean(responses), session))
 
 
 def admin_respond_to_auth_challenge(
@@ -168,15 +185,38 @@ def admin_respond_to_auth_challenge(
 ) -> AuthStep:
     """AdminRespondToAuthChallenge."""
     _check_client_in_pool(user_pool_id, client)
-    return _respond(client, challenge_name, _clean(responses), session)
+    return with_tokens(client, _respond(client, challenge_name, _clean(responses), session))
 
 
 def password_sign_in(*, client: AppClient, username: str, password: str) -> AuthStep:
     """The hosted UI's ``/login``: USER_PASSWORD_AUTH's checks (lockout, existence hiding,
     user status, NEW_PASSWORD_REQUIRED) without the client's ExplicitAuthFlows, which
     govern the API only (managed login signs in whatever they are), and without
-    SECRET_HASH, since a confidential client proves its secret at ``/oauth2/token``."""
+    SECRET_HASH, since a confidential client proves its secret at ``/oauth2/token``.
+    Ends with the authenticated user, no tokens: the page signs in with a cookie."""
     return _password_sign_in(client, username, password)
+
+
+def answer_challenge(
+    *,
+    client: AppClient,
+    challenge_name: str,
+    responses: Mapping[str, Any],
+    session: str | None,
+) -> AuthStep:
+    """The hosted UI's challenge pages: RespondToAuthChallenge's checks, ending with the
+    authenticated user rather than tokens (see ``password_sign_in``)."""
+    return _respond(client, challenge_name, _clean(responses), session)
+
+
+def with_tokens(client: AppClient, step: AuthStep) -> AuthStep:
+    """The API's answer for ``step``: a completed sign-in gets its AuthenticationResult,
+    minted here for ``client``; a challenge (or a refresh's tokens) is returned as is."""
+    user, auth_time = step.user, step.auth_time
+    if step.challenge_name or step.tokens is not None or user is None or auth_time is None:
+        return step
+    token_set = tokens.issue_token_set(client=client, user=user, auth_time=auth_time)
+    return replace(step, tokens=token_set)
 
 
 def allowed_auth_flows(client: AppClient) -> frozenset[str]:
@@ -197,7 +237,7 @@ def allowed_auth_flows(client: AppClient) -> frozenset[str]:
 
 
 def next_step_after_password(client: AppClient, user: PoolUser) -> AuthStep:
-    """What follows a verified password for a CONFIRMED user: the tokens, or the second
+    """What follows a verified password for a CONFIRMED user: the end of sign-in, or the second
     factor accounts.services.mfa requires (a factor's challenge, SELECT_MFA_TYPE when the
     user has several and prefers none, MFA_SETUP when the pool requires MFA and the user
     has none). After NEW_PASSWORD_REQUIRED this runs too, so a new user of an MFA-ON pool
@@ -227,7 +267,7 @@ def next_step_after_password(client: AppClient, user: PoolUser) -> AuthStep:
             session=_challenge_session(client, Challenge.MFA_SETUP, user=user),
             user=user,
         )
-    return issue_tokens(client, user)
+    return _authenticated(user)
 
 
 def associate_software_token(*, session: str) -> tuple[str, str]:
@@ -260,10 +300,9 @@ def verify_software_token(*, session: str, code: str, friendly_name: str = "") -
     return _challenge_session(client, Challenge.MFA_SETUP, user=user, extra={"v": 1})
 
 
-def issue_tokens(client: AppClient, user: PoolUser) -> AuthStep:
-    """The AuthenticationResult of a completed sign-in."""
-    token_set = tokens.issue_token_set(client=client, user=user, auth_time=timezone.now())
-    return AuthStep(tokens=token_set, user=user)
+def _authenticated(user: PoolUser) -> AuthStep:
+    """The end of the state machine: ``user`` is signed in, now."""
+    return AuthStep(user=user, auth_time=timezone.now())
 
 
 # --- flows -----------------------------------------------------------------------------
@@ -749,7 +788,7 @@ def _respond_mfa_code(
     mfa.mark_delivery_verified(user, challenge)
     if payload.get("s"):
         mfa.enable_factor(user, challenge)
-    return issue_tokens(client, user)
+    return _authenticated(user)
 
 
 def _respond_select_mfa_type(
@@ -781,7 +820,7 @@ def _respond_mfa_setup(
         raise InvalidParameterException(mfa.TOTP_NOT_VERIFIED)
     _consume(payload["j"], _validity(client))
     mfa.enable_factor(user, mfa.SOFTWARE_TOKEN_MFA)
-    return issue_tokens(client, user)
+    return _authenticated(user)
 
 
 def _open_setup_session(session: str) -> tuple[AppClient, dict[str, Any]]:

@@ -24,7 +24,7 @@ from django import forms
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -428,12 +428,12 @@ def _continue(request: HttpRequest, ctx: HostedContext, step: auth_flows.AuthSte
             "parameters": step.challenge_parameters,
         }
         return _see_other(ctx.url(page))
-    if step.user is None:
+    if step.user is None or step.auth_time is None:
         raise HostedUIError(gettext("This sign-in step is not available here."))
     request.session.pop(_CHALLENGE_KEY, None)
     request.session.pop(_PENDING_KEY, None)
     response = _see_other(ctx.authorize_url() if ctx.oauth else ctx.url("hosted_ui:login"))
-    hosted_session.start_sign_in(request, response, ctx.pool, step.user, timezone.now())
+    hosted_session.start_sign_in(request, response, ctx.pool, step.user, step.auth_time)
     return response
 
 
@@ -509,7 +509,7 @@ def reset_password(request: HttpRequest) -> HttpResponse:
         if secret_hash:
             responses["SECRET_HASH"] = secret_hash
         try:
-            step = auth_flows.respond_to_auth_challenge(
+            step = auth_flows.answer_challenge(
                 client=ctx.client,
                 challenge_name=auth_flows.Challenge.NEW_PASSWORD_REQUIRED,
                 responses=responses,

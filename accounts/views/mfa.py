@@ -134,7 +134,7 @@ def _responses(ctx: HostedContext, pending: dict[str, Any], **extra: str) -> dic
 
 
 def _respond(ctx: HostedContext, pending: dict[str, Any], **extra: str) -> auth_flows.AuthStep:
-    return auth_flows.respond_to_auth_challenge(
+    return auth_flows.answer_challenge(
         client=ctx.client,
         challenge_name=pending["challenge"],
         responses=_responses(ctx, pending, **extra),
@@ -243,7 +243,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
                     raise
                 form.add_error("code", translate_service_message(exc.message))
             else:
-                step = auth_flows.respond_to_auth_challenge(
+                step = auth_flows.answer_challenge(
                     client=ctx.client,
                     challenge_name=Challenge.MFA_SETUP,
                     responses=_responses(ctx, pending),

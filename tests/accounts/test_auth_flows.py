@@ -11,10 +11,12 @@ from typing import Any
 import jwt
 import pytest
 from botocore.exceptions import ClientError
+from django.utils import timezone
 
 from accounts.models import AuditEvent, PoolUser, UserStatus
 from accounts.services import auth_flows, lockout, passwords
 from core.errors import NotAuthorizedException
+from oauth.models import AccessToken, RefreshToken
 from oauth.services.clients import compute_secret_hash, get_app_client
 from tests.accounts.conftest import PASSWORD, MakeClient, MakeUser
 
@@ -480,9 +482,16 @@ def test_hosted_ui_password_sign_in_ignores_explicit_auth_flows(
     client = get_app_client(make_client(ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"])["ClientId"])
     user = make_user("ada@example.com")
 
+    before = timezone.now()
     step = auth_flows.password_sign_in(client=client, username="ada@example.com", password=PASSWORD)
 
-    assert step.tokens is not None
+    # The hosted UI signs in with a cookie: the verified user and when, no tokens minted.
+    assert step.challenge_name is None
+    assert step.tokens is None
     assert step.user == user
+    assert step.auth_time is not None
+    assert before <= step.auth_time <= timezone.now()
+    assert not RefreshToken.objects.filter(user=user).exists()
+    assert not AccessToken.objects.filter(user=user).exists()
     with pytest.raises(NotAuthorizedException):
         auth_flows.password_sign_in(client=client, username="ada@example.com", password="nope")
