@@ -8,6 +8,11 @@ keeps the column list, converters and INSERT statement of one model, taken from 
 ``_meta``, so the SQL cannot drift from the models; values still go through each field's
 ``get_db_prep_save`` / ``from_db_value`` and the backend's converters, and instances are
 built with ``Model.from_db``, exactly as the ORM would build them.
+
+The statements take named parameters (``%(name)s`` with a dict, DB-API "pyformat", which
+psycopg and Django's SQLite backend both accept): for positional ``%s`` Django's SQLite
+cursor rewrites the SQL with a regular expression on every execution, about 20 µs for a
+two-table column list, while named parameters are substituted by one ``%`` formatting.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class ModelRows(Generic[M]):
         self._converters: weakref.WeakKeyDictionary[
             BaseDatabaseWrapper, list[tuple[Any, list[Converter]]]
         ] = weakref.WeakKeyDictionary()
+        self._insert_sqls: dict[tuple[str, int], str] = {}
 
     @property
     def connection(self) -> BaseDatabaseWrapper:
@@ -75,6 +81,21 @@ class ModelRows(Generic[M]):
             converted.append(value)
         return self.model.from_db(self.using, self.attnames, converted)
 
+    def _insert_sql(self, fields: list[Field[Any, Any]]) -> str:
+        key = (self.connection.vendor, len(fields))
+        sql = self._insert_sqls.get(key)
+        if sql is None:
+            quote = self.connection.ops.quote_name
+            pk_column = quote(str(self.model._meta.pk.column))  # type: ignore[union-attr]
+            # Identifiers only, quoted by the backend; every value is a bound parameter.
+            sql = (
+                f"INSERT INTO {self.table} ({', '.join(quote(str(f.column)) for f in fields)}) "  # noqa: S608
+                f"VALUES ({', '.join(f'%(v{index})s' for index in range(len(fields)))}) "
+                f"RETURNING {pk_column}"
+            )
+            self._insert_sqls[key] = sql
+        return sql
+
     def insert(self, instance: M) -> M:
         """INSERT ``instance`` as ``save()`` would (``pre_save`` included, so ``auto_now`` and
         computed fields are filled) and set its primary key."""
@@ -84,17 +105,13 @@ class ModelRows(Generic[M]):
             return instance
         pk = self.model._meta.pk
         fields = [field for field in self.fields if field is not pk or instance.pk is not None]
-        values = [
-            field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
-        ]
-        quote = connection.ops.quote_name
-        # Identifiers only, quoted by the backend; every value is a bound parameter.
-        sql = (
-            f"INSERT INTO {self.table} ({', '.join(quote(str(f.column)) for f in fields)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(str(pk.column))}"
-        )
+        values = {
+            f"v{index}": field.get_db_prep_save(field.pre_save(instance, True), connection)
+            for index, field in enumerate(fields)
+        }
         with connection.cursor() as cursor:
-            cursor.execute(sql, values)
+            # With or without the primary key: the field count tells the two statements apart.
+            cursor.execute(self._insert_sql(fields), values)
             (new_pk,) = cursor.fetchone()
         instance.pk = new_pk
         instance._state.adding = False
@@ -114,7 +131,8 @@ def _app_client_sql(vendor: str) -> str:
     return (
         f"SELECT {_APP_CLIENTS.columns('c')}, {_USER_POOLS.columns('p')} "  # noqa: S608
         f"FROM {_APP_CLIENTS.table} c JOIN {_USER_POOLS.table} p "
-        f"ON p.{quote(str(UserPool._meta.pk.column))} = c.{pool_fk} WHERE c.{client_id} = %s"
+        f"ON p.{quote(str(UserPool._meta.pk.column))} = c.{pool_fk} "
+        f"WHERE c.{client_id} = %(client_id)s"
     )
 
 
@@ -123,7 +141,7 @@ def find_app_client(client_id: str) -> AppClient | None:
     sign-in and refresh starts here."""
     connection = connections["default"]
     with connection.cursor() as cursor:
-        cursor.execute(_app_client_sql(connection.vendor), [client_id])
+        cursor.execute(_app_client_sql(connection.vendor), {"client_id": client_id})
         found = cursor.fetchone()
     if found is None:
         return None

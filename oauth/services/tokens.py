@@ -124,25 +124,40 @@ def _column(model: type[Any], name: str) -> str:
     return str(connections["default"].ops.quote_name(model._meta.get_field(name).column))
 
 
-@lru_cache(maxsize=4)
-def _groups_sql(vendor: str) -> str:
+def _group_columns() -> str:
+    return ", ".join(f"g.{_column(Group, name)}" for name in ("name", "precedence", "role_arn"))
+
+
+def _membership_join(join: str) -> str:
+    """``join`` (JOIN or LEFT JOIN) of user ``u``'s memberships ``m`` and groups ``g``."""
     quote = connections["default"].ops.quote_name
     group, membership = quote(Group._meta.db_table), quote(GroupMembership._meta.db_table)
     return (
-        f"SELECT g.{_column(Group, 'name')}, g.{_column(Group, 'precedence')}, "  # noqa: S608
-        f"g.{_column(Group, 'role_arn')} FROM {group} g JOIN {membership} m "
-        f"ON m.{_column(GroupMembership, 'group')} = g.{_column(Group, 'id')} "
-        f"WHERE m.{_column(GroupMembership, 'user')} = %s"
+        f"{join} {membership} m "
+        f"ON m.{_column(GroupMembership, 'user')} = u.{_column(PoolUser, 'id')} "
+        f"{join} {group} g ON g.{_column(Group, 'id')} = m.{_column(GroupMembership, 'group')}"
+    )
+
+
+@lru_cache(maxsize=4)
+def _groups_sql(vendor: str) -> str:
+    return (
+        f"SELECT {_group_columns()} FROM {_USERS.table} u {_membership_join('JOIN')} "  # noqa: S608
+        f"WHERE u.{_column(PoolUser, 'id')} = %(user)s"
     )
 
 
 @lru_cache(maxsize=4)
 def _refresh_token_sql(vendor: str) -> str:
+    # The user's groups come along (one row per group, LEFT JOINed so a user without groups
+    # still has a row): the ID and access tokens need them, and a second query cost more
+    # than repeating the token and user columns for a user's few groups.
     return (
-        f"SELECT {_REFRESH_TOKENS.columns('r')}, {_USERS.columns('u')} "  # noqa: S608
+        f"SELECT {_REFRESH_TOKENS.columns('r')}, {_USERS.columns('u')}, {_group_columns()} "  # noqa: S608
         f"FROM {_REFRESH_TOKENS.table} r JOIN {_USERS.table} u "
         f"ON u.{_column(PoolUser, 'id')} = r.{_column(RefreshToken, 'user')} "
-        f"WHERE r.{_column(RefreshToken, 'token_checksum')} = %s"
+        f"{_membership_join('LEFT JOIN')} "
+        f"WHERE r.{_column(RefreshToken, 'token_checksum')} = %(checksum)s"
     )
 
 
@@ -154,40 +169,61 @@ def _access_token_sql(vendor: str) -> str:
         f"JOIN {_USERS.table} u ON u.{_column(PoolUser, 'id')} = a.{_column(AccessToken, 'user')} "
         f"JOIN {_CLIENTS.table} c "
         f"ON c.{_column(AppClient, 'id')} = a.{_column(AccessToken, 'application')} "
-        f"WHERE a.{_column(AccessToken, 'token_checksum')} = %s"
+        f"WHERE a.{_column(AccessToken, 'token_checksum')} = %(checksum)s"
     )
 
 
-def _fetch_one(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+def _fetch_all(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(found) for found in cursor.fetchall()]
+
+
+def _fetch_one(sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
     with connections["default"].cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchone()
     return tuple(found) if found is not None else None
 
 
+def _as_group_claims(found: list[tuple[Any, ...]]) -> list[token_claims.GroupClaim]:
+    return [
+        token_claims.GroupClaim(name, rank, role or "")
+        for name, rank, role in found
+        if name is not None
+    ]
+
+
 def _group_claims(user: PoolUser) -> list[token_claims.GroupClaim]:
-    with connections["default"].cursor() as cursor:
-        cursor.execute(_groups_sql(connections["default"].vendor), [user.pk])
-        rows = cursor.fetchall()
-    return [token_claims.GroupClaim(name, rank, role or "") for name, rank, role in rows]
+    found = _fetch_all(_groups_sql(connections["default"].vendor), {"user": user.pk})
+    return _as_group_claims(found)
 
 
-def _refresh_token_row(refresh_token: str) -> RefreshToken | None:
-    """The refresh token's row with its user, in one indexed lookup."""
-    found = _fetch_one(
-        _refresh_token_sql(connections["default"].vendor), [_checksum(refresh_token)]
+@dataclass(frozen=True)
+class _RefreshRow:
+    row: RefreshToken  # with its user loaded
+    groups: list[token_claims.GroupClaim]
+
+
+def _refresh_token_row(refresh_token: str) -> _RefreshRow | None:
+    """The refresh token's row with its user and the user's groups, in one indexed lookup."""
+    found = _fetch_all(
+        _refresh_token_sql(connections["default"].vendor), {"checksum": _checksum(refresh_token)}
     )
-    if found is None:
+    if not found:
         return None
-    width = len(_REFRESH_TOKENS.fields)
-    row = _REFRESH_TOKENS.load(found[:width])
-    row.user = _USERS.load(found[width:])
-    return row
+    token_width, user_width = len(_REFRESH_TOKENS.fields), len(_USERS.fields)
+    first = found[0]
+    row = _REFRESH_TOKENS.load(first[:token_width])
+    row.user = _USERS.load(first[token_width : token_width + user_width])
+    return _RefreshRow(row, _as_group_claims([line[token_width + user_width :] for line in found]))
 
 
 def _access_token_row(access_token: str) -> AccessToken | None:
     """The access token's row with its user and client, in one indexed lookup."""
-    found = _fetch_one(_access_token_sql(connections["default"].vendor), [_checksum(access_token)])
+    found = _fetch_one(
+        _access_token_sql(connections["default"].vendor), {"checksum": _checksum(access_token)}
+    )
     if found is None:
         return None
     token_width, user_width = len(_ACCESS_TOKENS.fields), len(_USERS.fields)
@@ -220,8 +256,10 @@ def _mint(
     scope: str,
     nonce: str | None,
     now: dt.datetime,
+    groups: list[token_claims.GroupClaim] | None = None,
 ) -> _Minted:
-    """Sign an ID and an access token and build (unsaved) the access token's row."""
+    """Sign an ID and an access token and build (unsaved) the access token's row.
+    ``groups`` are the user's, when the caller loaded them already."""
     issued_at = _epoch(now)
     subject = token_claims.TokenSubject(
         pool_id=client.pool_id,
@@ -233,7 +271,8 @@ def _mint(
         origin_jti=str(origin_jti),
         event_id=str(uuid.uuid4()),
     )
-    groups = _group_claims(user)
+    if groups is None:
+        groups = _group_claims(user)
     access_seconds = access_token_seconds(client)
     access_jti = uuid.uuid4()
     access_claims = token_claims.access_token_claims(
@@ -352,10 +391,11 @@ def issue_token_set(
     return TokenSet(minted.id_token, minted.access_token, refresh_token, minted.expires_in)
 
 
-def _usable_refresh_row(client: AppClient, refresh_token: str, now: dt.datetime) -> RefreshToken:
-    row = _refresh_token_row(refresh_token)
-    if row is None:
+def _usable_refresh_row(client: AppClient, refresh_token: str, now: dt.datetime) -> _RefreshRow:
+    found = _refresh_token_row(refresh_token)
+    if found is None:
         raise NotAuthorizedException("Invalid Refresh Token")
+    row = found.row
     if row.application_id != client.pk:
         # Cognito's answer since 2022 (aws/aws-sdk-js#4016).
         raise NotAuthorizedException("Refresh Token has different Client")
@@ -372,7 +412,7 @@ def _usable_refresh_row(client: AppClient, refresh_token: str, now: dt.datetime)
     if not user.enabled:
         raise NotAuthorizedException("User is disabled.")
     _attach_pool(user, client)
-    return row
+    return found
 
 
 def refresh_tokens(*, client: AppClient, refresh_token: str) -> TokenSet:
@@ -384,7 +424,8 @@ def refresh_tokens(*, client: AppClient, refresh_token: str) -> TokenSet:
     Without rotation the only write is the access token's row, so no transaction is opened.
     """
     now = timezone.now()
-    row = _usable_refresh_row(client, refresh_token, now)
+    found = _usable_refresh_row(client, refresh_token, now)
+    row = found.row
     family = row.token_family or uuid.uuid4()
     auth_time = row.auth_time or row.created
     minted = _mint(
@@ -395,6 +436,7 @@ def refresh_tokens(*, client: AppClient, refresh_token: str) -> TokenSet:
         scope=row.scope or ADMIN_SCOPE,
         nonce=None,
         now=now,
+        groups=found.groups,
     )
     if not refresh_token_rotation_enabled(client):
         _ACCESS_TOKENS.insert(minted.access_row)
