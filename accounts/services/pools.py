@@ -575,7 +575,10 @@ def set_user_pool_mfa_config(
             "SmsConfiguration": dict(sms.get("SmsConfiguration") or pool.sms_configuration),
         }
     if email is not None:
-        pool.email_mfa_configuration = dict(email)
+        # Passing EmailMfaConfiguration at all turns email MFA on, even as {} (its members
+        # only set the texts): the marker keeps the stored value non-empty, i.e. "on";
+        # api/shapes/pools.py outputs only Message and Subject.
+        pool.email_mfa_configuration = {**email, "tessera:enabled": True}
     has_factor = (
         pool.software_token_mfa_enabled
         or bool(pool.sms_mfa_configuration)

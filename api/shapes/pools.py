@@ -70,5 +70,9 @@ def mfa_config(pool: UserPool) -> dict[str, Any]:
     if pool.sms_mfa_configuration:
         shape["SmsMfaConfiguration"] = pool.sms_mfa_configuration
     if pool.email_mfa_configuration:
-        shape["EmailMfaConfiguration"] = pool.email_mfa_configuration
+        shape["EmailMfaConfiguration"] = {
+            key: value
+            for key, value in pool.email_mfa_configuration.items()
+            if key in ("Message", "Subject")  # EmailMfaConfigType's members
+        }
     return shape

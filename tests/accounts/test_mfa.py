@@ -367,6 +367,44 @@ def test_email_otp_in_an_optional_pool_with_and_without_the_factor(
     assert error_of(reused)[0] == "CodeMismatchException"
 
 
+def test_an_empty_email_mfa_configuration_turns_email_mfa_on_with_default_texts(
+    idp: Any,
+    idp_public: Any,
+    pool: dict[str, Any],
+    make_user: MakeUser,
+    password_client: str,
+    mailbox: Any,
+) -> None:
+    # Passing the structure at all enables the factor; its members only change the texts.
+    answered = idp.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"],
+        MfaConfiguration="OPTIONAL",
+        SoftwareTokenMfaConfiguration={"Enabled": False},
+        EmailMfaConfiguration={},
+    )
+    stored = idp.get_user_pool_mfa_config(UserPoolId=pool["Id"])
+    for result in (answered, stored):
+        assert result["MfaConfiguration"] == "OPTIONAL"
+        assert result["EmailMfaConfiguration"] == {}
+    make_user("fay@example.com")
+    idp.admin_set_user_mfa_preference(
+        UserPoolId=pool["Id"],
+        Username="fay@example.com",
+        EmailMfaSettings={"Enabled": True, "PreferredMfa": True},
+    )
+    step = sign_in(idp_public, password_client, "fay@example.com")
+    assert step["ChallengeName"] == "EMAIL_OTP"
+    message = mailbox.wait_for("fay@example.com")
+    assert message.subject == "Your sign-in code"
+    code = message.body.strip().removeprefix("Your sign-in code is ")[:6]
+    user = PoolUser.objects.get(email="fay@example.com")
+    done = answer(idp_public, password_client, step, USERNAME=user.username, EMAIL_OTP_CODE=code)
+    assert done["AuthenticationResult"]["AccessToken"]
+
+    off = idp.set_user_pool_mfa_config(UserPoolId=pool["Id"], MfaConfiguration="OFF")
+    assert "EmailMfaConfiguration" not in off
+
+
 def test_sms_mfa_legacy_settings_and_select_mfa_type_with_two_factors(
     idp: Any, idp_public: Any, pool: dict[str, Any], make_user: MakeUser, password_client: str
 ) -> None:
