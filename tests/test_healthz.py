@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -70,3 +71,15 @@ def test_healthz_is_503_when_the_database_is_down(
 @pytest.mark.django_db  # middleware may look the host up as a pool domain
 def test_healthz_answers_get_only(client: Client) -> None:
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_healthz_on_another_host_survives_a_cache_outage(client: Any) -> None:
+    """The custom-domain lookup uses the cache; with Redis down it falls back to the DB."""
+    broken = mock.Mock()
+    broken.get.side_effect = ConnectionError("cache down")
+    broken.set.side_effect = ConnectionError("cache down")
+    with mock.patch("oauth.services.domains.cache", broken):
+        response = client.get("/healthz", HTTP_HOST="internal-probe.example")
+    assert response.status_code == 200
+    assert broken.get.called

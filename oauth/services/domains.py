@@ -12,6 +12,7 @@ whatever domain signed the user in: here it stays ``$PUBLIC_URL/<poolId>``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -35,6 +36,8 @@ DEFAULT_MANAGED_LOGIN_VERSION = 1
 HOST_CACHE_SECONDS = 60
 _HOST_KEY = "pool-domain-host:{}"
 NO_SUCH_DOMAIN = "No such domain or user pool exists."
+
+logger = logging.getLogger("tessera")
 
 
 def prefix_host(prefix: str) -> str:
@@ -192,11 +195,20 @@ def domain_for_host(host: str) -> UserPoolDomain | None:
     if not host:
         return None
     key = _HOST_KEY.format(host)
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except Exception:
+        # The cache (Redis) is an optimisation here: with it down, every host still
+        # resolves from the database instead of failing the request.
+        logger.warning("domain cache unavailable; resolving %s from the database", host)
+        cached = None
     if cached is None:
         found = _find_host(host)
         cached = [found.pool_id, found.domain, found.custom] if found is not None else []
-        cache.set(key, cached, timeout=HOST_CACHE_SECONDS)
+        try:
+            cache.set(key, cached, timeout=HOST_CACHE_SECONDS)
+        except Exception:
+            logger.warning("domain cache unavailable; %s not cached", host)
     if not cached:
         return None
     pool_id, domain, custom = cached
