@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import PoolUser, UserPool
-from accounts.services import auth_flows, hosted_session, ui_customization
+from accounts.services import auth_flows, hosted_session, mfa, ui_customization
 from accounts.services import sign_up as sign_up_service
 from accounts.services.notifications import CodeDelivery
 from accounts.views import forms as hosted_forms
@@ -379,6 +379,7 @@ def _page_links(ctx: HostedContext) -> dict[str, str]:
         "confirm_user": ctx.url("hosted_ui:confirm_user"),
         "logout": _logout_url(ctx.client),
         "switch_user": ctx.url("hosted_ui:login", prompt="login"),
+        "mfa_recovery_codes": ctx.url("hosted_ui:mfa_recovery_codes"),
     }
 
 
@@ -447,9 +448,13 @@ def login(request: HttpRequest) -> HttpResponse:
         # With OAuth parameters /oauth2/authorize already decided a form is due (no
         # sign-in, prompt=login or max_age): always show it, so the two never loop.
         if sign_in is not None and not ctx.oauth and request.GET.get("prompt") != "login":
-            return _render(
-                request, "signed_in.html", {"username": display_name(sign_in.user)}, ctx=ctx
-            )
+            # Recovery codes stand in for a second factor: offered once the user has one
+            # (setting one up happens in sign-in, at MFA_SETUP, when the pool asks for it).
+            signed_in = {
+                "username": display_name(sign_in.user),
+                "has_mfa": bool(mfa.enabled_factors(sign_in.user)),
+            }
+            return _render(request, "signed_in.html", signed_in, ctx=ctx)
         initial = {"username": remembered or request.GET.get("login_hint", "")}
         form = hosted_forms.LoginForm(initial=initial)
         return _render(request, "login.html", {"form": form, "notice": notice}, ctx=ctx)

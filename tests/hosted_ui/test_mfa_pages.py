@@ -58,6 +58,17 @@ def test_mfa_setup_then_a_totp_sign_in_end_in_a_cookie_without_minting_tokens(
 
     signed_in = browser.client.get(set_up["Location"])
     assert "You are signed in as ada@example.com." in signed_in.content.decode()
+    recovery_link = f'href="/mfaRecoveryCodes?client_id={app_client["ClientId"]}"'
+    assert recovery_link in signed_in.content.decode()
+    assert "Recovery codes for your second sign-in step" in signed_in.content.decode()
+    in_chinese = browser.client.get(f"{login}&lang=zh-hans").content.decode()
+    assert "用于第二个登录步骤的恢复码" in in_chinese
+    codes = browser.submit(f"/mfaRecoveryCodes?client_id={app_client['ClientId']}", {})
+    assert codes.status_code == 200
+    assert (
+        len(re.findall(r"<li><code>[a-z0-9]{5}-[a-z0-9]{5}</code></li>", codes.content.decode()))
+        == 10
+    )
     assert not RefreshToken.objects.filter(user=user).exists()
     assert not AccessToken.objects.filter(user=user).exists()
 

@@ -144,6 +144,8 @@ def test_plain_sign_in_shows_the_signed_in_page(
     assert "您已以 grace@example.com 身份登录。" in _text(page)
     assert "退出登录" in _text(page)
     assert f"/logout?client_id={app_client['ClientId']}" in _text(page)
+    # Recovery codes stand in for a second factor this user does not have.
+    assert "/mfaRecoveryCodes" not in _text(page)
     # OAuth parameters always get the form: /oauth2/authorize decided it is due.
     with_oauth = browser.client.get(f"/login?{query(app_client['ClientId'])}")
     assert 'name="password"' in _text(with_oauth)
