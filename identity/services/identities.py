@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -96,7 +96,23 @@ def _link(
     pool: IdentityPool, identity: Identity | None, logins: Sequence[VerifiedLogin]
 ) -> Identity:
     """The identity ``logins`` belong to, linking the new ones; ``identity`` is the id the
-    caller presented (GetCredentialsForIdentity, GetOpenIdToken), None for GetId."""
+    caller presented (GetCredentialsForIdentity, GetOpenIdToken), None for GetId.
+
+    Two first requests for the same new login race to link it; the loser's insert hits the
+    (pool, provider, subject) unique constraint. Its savepoint is rolled back and the link
+    is looked up again, now finding the winner's identity.
+    """
+    try:
+        with transaction.atomic():
+            return _link_logins(pool, identity, logins)
+    except IntegrityError:
+        with transaction.atomic():
+            return _link_logins(pool, identity, logins)
+
+
+def _link_logins(
+    pool: IdentityPool, identity: Identity | None, logins: Sequence[VerifiedLogin]
+) -> Identity:
     external = [login for login in logins if login.identity_id is None]
     owned = [login.identity_id for login in logins if login.identity_id is not None]
     if identity is not None and any(owner != identity.id for owner in owned):

@@ -220,3 +220,34 @@ def test_garbage_logins_get_not_authorized_never_a_server_error(
             Logins={"cognito-identity.amazonaws.com": token},
         )
         assert code == "NotAuthorizedException"
+
+
+def test_a_login_linked_by_a_concurrent_first_request_maps_to_that_identity(
+    user_pool: UserPoolSetup, make_identity_pool: Any, identity_public: Any
+) -> None:
+    """Two first GetId calls for one login race; the loser's insert hits the unique
+    (pool, provider, subject) constraint, and it must answer with the winner's identity
+    instead of failing."""
+    from unittest import mock
+
+    from django.db import IntegrityError
+
+    from identity.services import identities
+
+    pool_id = make_identity_pool(user_pool)
+    id_token = user_pool.sign_in(user_pool.add_user("race@example.com"))["IdToken"]
+    logins = {user_pool.provider: id_token}
+    winner = identity_public.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
+    real_link = identities._link_logins
+    attempts: list[str] = []
+
+    def lose_the_race_once(*args: Any) -> Any:
+        attempts.append("try")
+        if len(attempts) == 1:
+            raise IntegrityError("duplicate key value violates identitylogin_one_identity")
+        return real_link(*args)
+
+    with mock.patch.object(identities, "_link_logins", side_effect=lose_the_race_once):
+        answer = identity_public.get_id(IdentityPoolId=pool_id, Logins=logins)
+    assert attempts == ["try", "try"]
+    assert answer["IdentityId"] == winner
