@@ -84,6 +84,17 @@ def _custom_config(config: Mapping[str, Any] | None) -> tuple[str, str]:
     return str(config.get("CertificateArn") or ""), str(config.get("SecurityPolicy") or "")
 
 
+# ManagedLoginVersion: 1 is the classic hosted UI, 2 managed login (reference §4).
+MANAGED_LOGIN_VERSIONS = (1, 2)
+
+
+def _check_managed_login_version(version: int | None) -> None:
+    if version is not None and version not in MANAGED_LOGIN_VERSIONS:
+        raise InvalidParameterException(
+            f"ManagedLoginVersion must be one of {', '.join(map(str, MANAGED_LOGIN_VERSIONS))}."
+        )
+
+
 @transaction.atomic
 def create_user_pool_domain(
     *,
@@ -95,6 +106,7 @@ def create_user_pool_domain(
 ) -> UserPoolDomain:
     """A domain with dots is a custom domain and needs CustomDomainConfig (its
     certificate); one without dots is a prefix."""
+    _check_managed_login_version(managed_login_version)
     custom = "." in domain
     if custom and not custom_domain_config:
         raise InvalidParameterException("CustomDomainConfig is required for a custom domain.")
@@ -148,6 +160,7 @@ def update_user_pool_domain(
 ) -> UserPoolDomain:
     """UpdateUserPoolDomain: the managed-login version and, for a custom domain, its
     certificate."""
+    _check_managed_login_version(managed_login_version)
     found = _pool_domain(pool, domain)
     if custom_domain_config:
         if not found.custom:

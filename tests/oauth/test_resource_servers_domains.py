@@ -163,3 +163,18 @@ def test_custom_domain_serves_only_its_pool(
     foreign = authorize(other)
     assert foreign.status_code == 400
     assert "Location" not in foreign.headers
+
+
+@pytest.mark.parametrize("version", [-1, 0, 3, 2**31 - 1])
+def test_out_of_range_managed_login_version_is_invalid_parameter(
+    idp: Any, pool: dict[str, Any], version: int
+) -> None:
+    with pytest.raises(idp.exceptions.InvalidParameterException):
+        idp.create_user_pool_domain(
+            UserPoolId=pool["Id"], Domain="versioned-prefix", ManagedLoginVersion=version
+        )
+    idp.create_user_pool_domain(UserPoolId=pool["Id"], Domain="versioned-prefix")
+    with pytest.raises(idp.exceptions.InvalidParameterException):
+        idp.update_user_pool_domain(
+            UserPoolId=pool["Id"], Domain="versioned-prefix", ManagedLoginVersion=version
+        )
