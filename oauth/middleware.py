@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 
 from accounts.models import UserPool
 from oauth.services import domains
@@ -57,8 +58,7 @@ class PoolDomainMiddleware:
         return self.get_response(request)
 
 
-# The per-pool documents of oauth/urls.py: /<poolId>/.well-known/<name>.
-WELL_KNOWN = ".well-known"
+WELL_KNOWN = "/.well-known/"
 
 
 class OAuthBackChannelMiddleware:
@@ -67,31 +67,33 @@ class OAuthBackChannelMiddleware:
         from oauth import views, views_oauth
 
         self.get_response = get_response
+        # Fixed paths no earlier URL pattern can shadow (tests/oauth/test_hot_paths.py
+        # checks they resolve to these views).
         self.views: dict[str, View] = {
             "/oauth2/token": views_oauth.token,
             "/oauth2/revoke": views_oauth.revoke,
             "/oauth2/userInfo": views_oauth.userinfo,
         }
-        self.pool_views: dict[str, PoolView] = {
-            "jwks.json": views.jwks,
-            "openid-configuration": views.openid_configuration,
-        }
+        self.pool_views: frozenset[PoolView] = frozenset({views.jwks, views.openid_configuration})
 
-    def _route(self, path: str) -> View | None:
+    def _route(self, request: HttpRequest) -> View | None:
+        path = request.path_info
         view = self.views.get(path)
         if view is not None:
             return view
-        # "/<poolId>/.well-known/<name>", as the <str:pool_id> converter matches it.
-        parts = path.split("/")
-        if len(parts) == 4 and not parts[0] and parts[1] and parts[2] == WELL_KNOWN:
-            pool_view = self.pool_views.get(parts[3])
-            if pool_view is not None:
-                pool_id = parts[1]
-                return lambda request: pool_view(request, pool_id)
-        return None
+        if WELL_KNOWN not in path:
+            return None
+        # Resolved, not matched here: /cognito-identity/.well-known/… is the identity app's.
+        try:
+            match = resolve(path, getattr(request, "urlconf", None))
+        except Resolver404:
+            return None
+        if match.func not in self.pool_views:
+            return None
+        return lambda request: match.func(request, *match.args, **match.kwargs)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        view = self._route(request.path_info)
+        view = self._route(request)
         if view is None:
             return self.get_response(request)
         request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it

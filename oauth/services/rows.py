@@ -13,6 +13,14 @@ The statements take named parameters (``%(name)s`` with a dict, DB-API "pyformat
 psycopg and Django's SQLite backend both accept): for positional ``%s`` Django's SQLite
 cursor rewrites the SQL with a regular expression on every execution, about 20 µs for a
 two-table column list, while named parameters are substituted by one ``%`` formatting.
+
+App clients and user pools are read on every sign-in, refresh and grant but rarely change,
+and turning their ~60 columns (28 of them JSON) into Python values cost as much as the
+query. ``ModelRows(…, memo_size=N)`` still runs the query every time, so an edited or
+deleted row is seen at once, but reuses the converted values while the raw column values
+are identical; JSON lists and dicts are copied for every instance, so a caller that changes
+one in place changes nothing else. Token and user rows are not memoized: each refresh token
+is read about once an hour, so a memo would only flatter a benchmark that repeats one.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, Model
+from django.db.models import Field, JSONField, Model
 
 from accounts.models import UserPool
 from oauth.models import AppClient
@@ -33,11 +41,41 @@ M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
 
+def _fresh(value: Any) -> Any:
+    """A copy of a decoded JSON value deep enough that no list or dict is shared."""
+    if isinstance(value, dict):
+        return {key: _fresh(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    return value
+
+
 class ModelRows(Generic[M]):
-    def __init__(self, model: type[M], using: str = "default") -> None:
+    """``only`` limits what ``columns()`` selects and ``load()`` fills (the primary key is
+    always included); the other fields are deferred, so reading one later loads it as the
+    ORM would. ``insert()`` always writes every field."""
+
+    def __init__(
+        self,
+        model: type[M],
+        using: str = "default",
+        *,
+        only: Sequence[str] = (),
+        memo_size: int = 0,
+    ) -> None:
         self.model = model
         self.using = using
-        self.fields: list[Field[Any, Any]] = list(model._meta.concrete_fields)
+        self.memo_size = memo_size
+        # raw column values → converted values; cleared when full (see the module docstring)
+        self._memo: dict[tuple[Any, ...], list[Any]] = {}
+        self.all_fields: list[Field[Any, Any]] = list(model._meta.concrete_fields)
+        wanted = {model._meta.pk.name, *only} if only else None  # type: ignore[union-attr]
+        self.fields = [field for field in self.all_fields if wanted is None or field.name in wanted]
+        if wanted is not None and len(self.fields) != len(wanted):
+            raise ValueError(f"{model.__name__} has no field among {sorted(wanted)}")
+        self._json_positions = [
+            index for index, field in enumerate(self.fields) if isinstance(field, JSONField)
+        ]
         self.attnames = [field.attname for field in self.fields]
         self.column_names = [str(field.column) for field in self.fields]
         self._converters: weakref.WeakKeyDictionary[
@@ -71,14 +109,34 @@ class ModelRows(Generic[M]):
             self._converters[connection] = found
         return found
 
-    def load(self, values: Sequence[Any]) -> M:
-        """An instance from ``values`` selected with ``columns()``."""
+    def _convert(self, values: Sequence[Any]) -> list[Any]:
         connection = self.connection
         converted = []
         for (column, converters), value in zip(self._field_converters(), values, strict=True):
             for converter in converters:
                 value = converter(value, column, connection)
             converted.append(value)
+        return converted
+
+    def _memoized(self, values: Sequence[Any]) -> list[Any]:
+        key = tuple(values)
+        try:
+            remembered = self._memo.get(key)
+        except TypeError:  # an unhashable raw value (e.g. a memoryview): no memo
+            return self._convert(values)
+        if remembered is None:
+            remembered = self._convert(values)
+            if len(self._memo) >= self.memo_size:
+                self._memo.clear()
+            self._memo[key] = remembered
+        converted = list(remembered)
+        for index in self._json_positions:
+            converted[index] = _fresh(converted[index])
+        return converted
+
+    def load(self, values: Sequence[Any]) -> M:
+        """An instance from ``values`` selected with ``columns()``."""
+        converted = self._memoized(values) if self.memo_size else self._convert(values)
         return self.model.from_db(self.using, self.attnames, converted)
 
     def _insert_sql(self, fields: list[Field[Any, Any]]) -> str:
@@ -104,7 +162,7 @@ class ModelRows(Generic[M]):
             instance.save()
             return instance
         pk = self.model._meta.pk
-        fields = [field for field in self.fields if field is not pk or instance.pk is not None]
+        fields = [field for field in self.all_fields if field is not pk or instance.pk is not None]
         values = {
             f"v{index}": field.get_db_prep_save(field.pre_save(instance, True), connection)
             for index, field in enumerate(fields)
@@ -119,8 +177,9 @@ class ModelRows(Generic[M]):
         return instance
 
 
-_APP_CLIENTS = ModelRows(AppClient)
-_USER_POOLS = ModelRows(UserPool)
+# Enough for every client and pool a deployment serves at once; misses only cost a decode.
+_APP_CLIENTS = ModelRows(AppClient, memo_size=512)
+_USER_POOLS = ModelRows(UserPool, memo_size=512)
 
 
 @lru_cache(maxsize=4)
