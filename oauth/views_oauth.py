@@ -162,6 +162,7 @@ def _client(request: HttpRequest, form: Mapping[str, str]) -> AppClient:
     """client_secret_basic, client_secret_post, or a public client's client_id; using
     two methods at once is refused (RFC 6749 §2.3)."""
     basic = _basic_credentials(request)
+    secret: str | None
     if basic is not None:
         if "client_secret" in form:
             raise OAuthError("invalid_request", "Use one client authentication method.")
