@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,6 +13,7 @@ from django.db import transaction
 
 from accounts.models import UserPool
 from accounts.services import pools
+from core import crypto
 from oauth.models import AppClient
 from oauth.services import clients
 
@@ -59,15 +62,36 @@ class Command(BaseCommand):
                 },
                 actor="bootstrap_demo",
             )
+        verifier, challenge = demo_pkce_pair(client.client_id)
         query = urlencode(
             {
                 "client_id": client.client_id,
                 "response_type": "code",
                 "scope": " ".join(DEMO_SCOPES),
                 "redirect_uri": DEMO_CALLBACK,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
             }
         )
+        base = settings.PUBLIC_URL
         self.stdout.write(f"Demo user pool id:   {pool.id}")
         self.stdout.write(f"Demo app client id:  {client.client_id}")
-        self.stdout.write(f"Hosted UI sign-in:   {settings.PUBLIC_URL}/login?{query}")
-        self.stdout.write(f"JSON API endpoint:   {settings.PUBLIC_URL}/")
+        self.stdout.write(f"Hosted UI sign-in:   {base}/login?{query}")
+        self.stdout.write(f"Hosted UI sign-up:   {base}/signup?{query}")
+        self.stdout.write(f"JSON API endpoint:   {base}/")
+        self.stdout.write(
+            f"After sign-in the browser lands on {DEMO_CALLBACK}?code=…; exchange the code with\n"
+            f"  curl -s {base}/oauth2/token -d grant_type=authorization_code "
+            f"-d client_id={client.client_id} -d redirect_uri={DEMO_CALLBACK} "
+            f"-d code_verifier={verifier} -d code=<code>"
+        )
+
+
+def demo_pkce_pair(client_id: str) -> tuple[str, str]:
+    """A fixed PKCE pair for the printed demo URL (the demo client is public, so RFC 9700
+    requires PKCE). Derived from the server key, so `make run` prints the same URL each
+    time; a real app makes a fresh verifier per sign-in."""
+    verifier = crypto.keyed_digest(client_id, "demo-pkce-verifier")  # 64 hex characters
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return verifier, challenge
