@@ -196,7 +196,7 @@ LOGGING = {
     "loggers": {"tessera": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
-# SMS (MFA codes): how the outbox sends text messages (accounts/MFA.md). "console" logs
+# SMS (MFA codes): how the outbox sends text messages (docs/mfa.md). "console" logs
 # them; "file" appends JSON lines to SMS_FILE_PATH; "webhook" POSTs HMAC-signed JSON to
 # SMS_WEBHOOK_URL (a gateway bridge), retried through the outbox.
 SMS_SENDER = env.str("SMS_SENDER", default="console")
