@@ -51,7 +51,8 @@ FILTERABLE_COLUMNS = (
 )
 
 
-class UserPool(models.Model):
+# django-stubs cannot resolve the reverse manager of a swapped model (AppClient.pool).
+class UserPool(models.Model):  # type: ignore[django-manager-missing]
     """A Cognito user pool. Nested Cognito structures are kept in their wire shape (JSON)."""
 
     id = models.CharField(primary_key=True, max_length=55, default=ids.new_user_pool_id)

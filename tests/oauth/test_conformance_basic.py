@@ -210,7 +210,8 @@ def test_oidcc_login_hint(op: OP) -> None:
 
 @pytest.mark.parametrize("parameter", ["ui_locales", "claims_locales"])
 def test_oidcc_ui_locales_claims_locales(op: OP, parameter: str) -> None:
-    assert "code" in op.authorize(**{parameter: "zh-Hans en"})
+    locales: dict[str, str] = {parameter: "zh-Hans en"}
+    assert "code" in op.authorize(sign_in=True, **locales)
 
 
 def test_oidcc_ensure_request_with_acr_values_succeeds(op: OP) -> None:

@@ -197,6 +197,7 @@ def test_refresh_refuses_unknown_foreign_expired_and_disabled(
     client, other_client = make_client(), make_client(ClientName="other")
     user = make_user()
     refresh_token = tokens.issue_token_set(client=client, user=user).refresh_token
+    assert refresh_token is not None
 
     def refresh(client_id: str, token: str) -> tuple[str, str]:
         with pytest.raises(ClientError) as exc:
