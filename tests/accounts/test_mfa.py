@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, OutboxMessage, PoolUser, TotpDevice
 from accounts.services import auth_flows, messaging, sms
 from tests.accounts.conftest import PASSWORD, MakeClient, MakeUser
+from tests.sms import wait_for_sms
 
 SNS_ROLE = "arn:aws:iam::123456789012:role/cognito-sms"
 
@@ -73,26 +74,6 @@ def enrol_totp(idp_public: Any, access_token: str, device: str = "Pixel") -> str
         SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
     )
     return secret
-
-
-def wait_for_sms(phone: str, after_id: int, timeout: float = 15) -> str:
-    """The body of the first SMS to ``phone`` sent (by whichever worker) after ``after_id``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        message = (
-            OutboxMessage.objects.filter(
-                channel=OutboxMessage.Channel.SMS,
-                recipient=phone,
-                pk__gt=after_id,
-                sent__isnull=False,
-            )
-            .order_by("pk")
-            .first()
-        )
-        if message is not None:
-            return message.body
-        time.sleep(0.1)
-    raise AssertionError(f"no SMS to {phone} was sent")
 
 
 def last_outbox_id() -> int:

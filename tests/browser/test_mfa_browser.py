@@ -17,6 +17,7 @@ from accounts.models import AuditEvent, OutboxMessage, PoolUser
 from tests.browser.conftest import ClientApplication
 from tests.hosted_ui.conftest import PASSWORD
 from tests.hosted_ui.conftest import query as base_query
+from tests.sms import wait_for_sms
 
 LANGUAGES = ("en", "zh-hans")
 HEADINGS = {
@@ -246,25 +247,6 @@ def test_choose_between_email_and_sms_codes(
         person.expect_heading("sms")
         assert "+*******0142" in page.content()
         _shot(page, screenshots, "mfa_sms", language)
-        text = _sent_sms(phone, marker)
+        text = wait_for_sms(phone, marker)
         person.submit_code(text.removeprefix("Your code is "))
         assert person.reached_callback()["code"]
-
-
-def _sent_sms(phone: str, after_id: int, timeout: float = 15) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        message = (
-            OutboxMessage.objects.filter(
-                channel=OutboxMessage.Channel.SMS,
-                recipient=phone,
-                pk__gt=after_id,
-                sent__isnull=False,
-            )
-            .order_by("pk")
-            .first()
-        )
-        if message is not None:
-            return message.body
-        time.sleep(0.1)
-    raise AssertionError(f"no SMS to {phone} was sent")
