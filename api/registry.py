@@ -47,6 +47,11 @@ class RequestContext:
     access_key: AccessKey | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def actor(self) -> str:
+        """Who an audit row names: the signing access key, or nobody for public calls."""
+        return self.access_key.access_key_id if self.access_key is not None else ""
+
 
 Handler = Callable[[dict[str, Any], RequestContext], dict[str, Any]]
 

@@ -58,9 +58,8 @@ def describe_identity(params: dict[str, Any], ctx: RequestContext) -> dict[str, 
 
 @action(IDENTITY, "DeleteIdentities")
 def delete_identities(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    actor = ctx.access_key.access_key_id if ctx.access_key else ""
     unprocessed = identities.delete_identities(
-        identity_ids=params["IdentityIdsToDelete"], actor=actor
+        identity_ids=params["IdentityIdsToDelete"], actor=ctx.actor
     )
     return {"UnprocessedIdentityIds": unprocessed}
 

@@ -16,10 +16,6 @@ def _attributes(params: dict[str, Any], key: str = "UserAttributes") -> dict[str
     return {item["Name"]: item.get("Value", "") for item in params.get(key) or []}
 
 
-def _actor(ctx: RequestContext) -> str:
-    return ctx.access_key.access_key_id if ctx.access_key else ""
-
-
 def _user(params: dict[str, Any]) -> PoolUser:
     pool = pools.get_user_pool(params["UserPoolId"])
     return users.get_user(pool, params["Username"])
@@ -35,7 +31,7 @@ def admin_create_user(params: dict[str, Any], ctx: RequestContext) -> dict[str, 
         message_action=params.get("MessageAction"),
         desired_delivery_mediums=params.get("DesiredDeliveryMediums"),
         force_alias_creation=bool(params.get("ForceAliasCreation")),
-        actor=_actor(ctx),
+        actor=ctx.actor,
     )
     return {"User": shapes.user_type(user)}
 
@@ -47,19 +43,19 @@ def admin_get_user(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any
 
 @action(IDP, "AdminDeleteUser")
 def admin_delete_user(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    users.admin_delete_user(user=_user(params), actor=_actor(ctx))
+    users.admin_delete_user(user=_user(params), actor=ctx.actor)
     return {}
 
 
 @action(IDP, "AdminEnableUser")
 def admin_enable_user(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    users.admin_enable_user(user=_user(params), actor=_actor(ctx))
+    users.admin_enable_user(user=_user(params), actor=ctx.actor)
     return {}
 
 
 @action(IDP, "AdminDisableUser")
 def admin_disable_user(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    users.admin_disable_user(user=_user(params), actor=_actor(ctx))
+    users.admin_disable_user(user=_user(params), actor=ctx.actor)
     return {}
 
 
@@ -69,7 +65,7 @@ def admin_set_user_password(params: dict[str, Any], ctx: RequestContext) -> dict
         user=_user(params),
         password=params["Password"],
         permanent=bool(params.get("Permanent")),
-        actor=_actor(ctx),
+        actor=ctx.actor,
     )
     return {}
 
@@ -77,7 +73,7 @@ def admin_set_user_password(params: dict[str, Any], ctx: RequestContext) -> dict
 @action(IDP, "AdminUpdateUserAttributes")
 def admin_update_user_attributes(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     users.admin_update_user_attributes(
-        user=_user(params), attributes=_attributes(params), actor=_actor(ctx)
+        user=_user(params), attributes=_attributes(params), actor=ctx.actor
     )
     return {}
 
@@ -85,20 +81,20 @@ def admin_update_user_attributes(params: dict[str, Any], ctx: RequestContext) ->
 @action(IDP, "AdminDeleteUserAttributes")
 def admin_delete_user_attributes(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     users.admin_delete_user_attributes(
-        user=_user(params), names=params["UserAttributeNames"], actor=_actor(ctx)
+        user=_user(params), names=params["UserAttributeNames"], actor=ctx.actor
     )
     return {}
 
 
 @action(IDP, "AdminConfirmSignUp")
 def admin_confirm_sign_up(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    users.admin_confirm_sign_up(user=_user(params), actor=_actor(ctx))
+    users.admin_confirm_sign_up(user=_user(params), actor=ctx.actor)
     return {}
 
 
 @action(IDP, "AdminResetUserPassword")
 def admin_reset_user_password(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    users.admin_reset_user_password(user=_user(params), actor=_actor(ctx))
+    users.admin_reset_user_password(user=_user(params), actor=ctx.actor)
     return {}
 
 

@@ -10,17 +10,13 @@ from api.shapes import clients as shapes
 from oauth.services import clients
 
 
-def _actor(ctx: RequestContext) -> str:
-    return ctx.access_key.access_key_id if ctx.access_key else ""
-
-
 @action(IDP, "CreateUserPoolClient")
 def create_user_pool_client(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     client = clients.create_user_pool_client(
         pool=pools.get_user_pool(params["UserPoolId"]),
         name=params["ClientName"],
         settings=params,
-        actor=_actor(ctx),
+        actor=ctx.actor,
     )
     return {"UserPoolClient": shapes.user_pool_client_type(client)}
 
@@ -39,7 +35,7 @@ def update_user_pool_client(params: dict[str, Any], ctx: RequestContext) -> dict
         pool=pools.get_user_pool(params["UserPoolId"]),
         client_id=params["ClientId"],
         settings=params,
-        actor=_actor(ctx),
+        actor=ctx.actor,
     )
     return {"UserPoolClient": shapes.user_pool_client_type(client)}
 
@@ -49,7 +45,7 @@ def delete_user_pool_client(params: dict[str, Any], ctx: RequestContext) -> dict
     clients.delete_user_pool_client(
         pool=pools.get_user_pool(params["UserPoolId"]),
         client_id=params["ClientId"],
-        actor=_actor(ctx),
+        actor=ctx.actor,
     )
     return {}
 

@@ -10,10 +10,6 @@ from api.shapes.domains import domain_change_type, domain_description_type
 from oauth.services import domains
 
 
-def _actor(ctx: RequestContext) -> str:
-    return ctx.access_key.access_key_id if ctx.access_key is not None else ""
-
-
 @action(IDP, "CreateUserPoolDomain")
 def create_user_pool_domain(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     domain = domains.create_user_pool_domain(
@@ -21,7 +17,7 @@ def create_user_pool_domain(params: dict[str, Any], ctx: RequestContext) -> dict
         domain=params["Domain"],
         custom_domain_config=params.get("CustomDomainConfig"),
         managed_login_version=params.get("ManagedLoginVersion"),
-        actor=_actor(ctx),
+        actor=ctx.actor,
     )
     return domain_change_type(domain)
 
@@ -39,7 +35,7 @@ def update_user_pool_domain(params: dict[str, Any], ctx: RequestContext) -> dict
         domain=params["Domain"],
         custom_domain_config=params.get("CustomDomainConfig"),
         managed_login_version=params.get("ManagedLoginVersion"),
-        actor=_actor(ctx),
+        actor=ctx.actor,
     )
     return domain_change_type(domain)
 
@@ -49,6 +45,6 @@ def delete_user_pool_domain(params: dict[str, Any], ctx: RequestContext) -> dict
     domains.delete_user_pool_domain(
         pool=pools.get_user_pool(params["UserPoolId"]),
         domain=params["Domain"],
-        actor=_actor(ctx),
+        actor=ctx.actor,
     )
     return {}

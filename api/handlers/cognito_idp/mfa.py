@@ -24,10 +24,6 @@ def _preferences(params: dict[str, Any]) -> dict[str, Any]:
     return {factor: params.get(member) for factor, member in _PREFERENCE_MEMBERS.items()}
 
 
-def _actor(ctx: RequestContext) -> str:
-    return ctx.access_key.access_key_id if ctx.access_key else ""
-
-
 def _admin_user(params: dict[str, Any]) -> PoolUser:
     return users.get_user(pools.get_user_pool(params["UserPoolId"]), params["Username"])
 
@@ -50,7 +46,7 @@ def set_user_mfa_preference(params: dict[str, Any], ctx: RequestContext) -> dict
 @action(IDP, "AdminSetUserMFAPreference")
 def admin_set_user_mfa_preference(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     mfa.set_user_mfa_preference(
-        user=_admin_user(params), preferences=_preferences(params), actor=_actor(ctx)
+        user=_admin_user(params), preferences=_preferences(params), actor=ctx.actor
     )
     return {}
 
@@ -66,7 +62,7 @@ def set_user_settings(params: dict[str, Any], ctx: RequestContext) -> dict[str, 
 @action(IDP, "AdminSetUserSettings")
 def admin_set_user_settings(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     mfa.set_user_settings(
-        user=_admin_user(params), mfa_options=params["MFAOptions"], actor=_actor(ctx)
+        user=_admin_user(params), mfa_options=params["MFAOptions"], actor=ctx.actor
     )
     return {}
 
@@ -96,5 +92,5 @@ def verify_software_token(params: dict[str, Any], ctx: RequestContext) -> dict[s
 
 @action(IDP, "AdminDeleteSoftwareToken")
 def admin_delete_software_token(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    mfa.admin_delete_software_token(user=_admin_user(params), actor=_actor(ctx))
+    mfa.admin_delete_software_token(user=_admin_user(params), actor=ctx.actor)
     return {}

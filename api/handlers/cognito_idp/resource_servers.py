@@ -10,10 +10,6 @@ from api.shapes.resource_servers import resource_server_type
 from oauth.services import resource_servers
 
 
-def _actor(ctx: RequestContext) -> str:
-    return ctx.access_key.access_key_id if ctx.access_key is not None else ""
-
-
 @action(IDP, "CreateResourceServer")
 def create_resource_server(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     server = resource_servers.create_resource_server(
@@ -21,7 +17,7 @@ def create_resource_server(params: dict[str, Any], ctx: RequestContext) -> dict[
         identifier=params["Identifier"],
         name=params["Name"],
         scopes=params.get("Scopes"),
-        actor=_actor(ctx),
+        actor=ctx.actor,
     )
     return {"ResourceServer": resource_server_type(server)}
 
@@ -54,7 +50,7 @@ def update_resource_server(params: dict[str, Any], ctx: RequestContext) -> dict[
         identifier=params["Identifier"],
         name=params["Name"],
         scopes=params.get("Scopes"),
-        actor=_actor(ctx),
+        actor=ctx.actor,
     )
     return {"ResourceServer": resource_server_type(server)}
 
@@ -64,6 +60,6 @@ def delete_resource_server(params: dict[str, Any], ctx: RequestContext) -> dict[
     resource_servers.delete_resource_server(
         pool=pools.get_user_pool(params["UserPoolId"]),
         identifier=params["Identifier"],
-        actor=_actor(ctx),
+        actor=ctx.actor,
     )
     return {}

@@ -21,8 +21,7 @@ def global_sign_out(params: dict[str, Any], ctx: RequestContext) -> dict[str, An
 @action(IDP, "AdminUserGlobalSignOut")
 def admin_user_global_sign_out(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     user = users.get_user(pools.get_user_pool(params["UserPoolId"]), params["Username"])
-    actor = ctx.access_key.access_key_id if ctx.access_key else ""
-    tokens.global_sign_out(user, actor=actor)
+    tokens.global_sign_out(user, actor=ctx.actor)
     return {}
 
 
