@@ -33,7 +33,9 @@ SCOPES_NEEDING_OPENID = frozenset({"email", "phone", "profile"})
 PKCE_METHOD = "S256"
 PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 KNOWN_PROMPTS = frozenset({"none", "login", "consent", "select_account"})
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+HTTP_PREFIX = "http://"
+# A loopback authority as RFC 8252 §7.3 redirect URIs spell it: the host, an optional port.
+LOOPBACK_AUTHORITY = re.compile(r"(?P<host>127\.0\.0\.1|\[::1\]|localhost)(?::[0-9]{1,5})?")
 
 
 class AuthorizeError(Exception):
@@ -153,24 +155,36 @@ def _split(url: str) -> SplitResult | None:
     return parts
 
 
+def _loopback_authority(url: str) -> tuple[str, str] | None:
+    """(host, authority) of an ``http://`` loopback URL whose authority is the host and
+    an optional port, nothing else: no userinfo, no backslash (browsers read
+    ``http://evil\\@127.0.0.1/`` as host ``evil``, urlsplit as ``127.0.0.1``)."""
+    parts = _split(url)
+    # The raw text, not only urlsplit's reading of it (which drops tabs and newlines).
+    if parts is None or not url.startswith(HTTP_PREFIX + parts.netloc):
+        return None
+    match = LOOPBACK_AUTHORITY.fullmatch(parts.netloc)
+    return (match["host"], parts.netloc) if match else None
+
+
 def redirect_uri_registered(client: AppClient, redirect_uri: str) -> bool:
-    """Exact string match against CallbackURLs; a loopback URI may differ in port only."""
+    """Exact string match against CallbackURLs; a loopback URI may differ in port only
+    (RFC 8252 §7.3): it must equal a registered loopback URI character for character
+    once that one's authority is replaced by the given host and port, so userinfo,
+    backslashes, a fragment or another spelling of the host never pass."""
     registered = list(client.callback_urls or [])
     if redirect_uri in registered:
         return True
-    given = _split(redirect_uri)
-    if given is None or given.scheme != "http" or given.hostname not in LOOPBACK_HOSTS:
+    given = _loopback_authority(redirect_uri)
+    if given is None:
         return False
+    host, authority = given
     for url in registered:
-        candidate = _split(url)
-        if (
-            candidate is not None
-            and candidate.scheme == "http"
-            and candidate.hostname == given.hostname
-            and candidate.path == given.path
-            and candidate.query == given.query
-            and not candidate.fragment
-        ):
+        candidate = _loopback_authority(url)
+        if candidate is None or candidate[0] != host:
+            continue
+        rest = url[len(HTTP_PREFIX) + len(candidate[1]) :]
+        if redirect_uri == f"{HTTP_PREFIX}{authority}{rest}":
             return True
     return False
 
