@@ -64,8 +64,11 @@ def render_error(exc: CognitoError, request_id: str) -> HttpResponse:
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
-def _authenticate_access_key(request: HttpRequest, body: bytes) -> tuple[AccessKey, str]:
-    """Verify the SigV4 signature against an active access key (one indexed query)."""
+def _authenticate_access_key(
+    request: HttpRequest, body: bytes, service: str
+) -> tuple[AccessKey, str]:
+    """Verify the SigV4 signature, scoped to ``service``'s signing name, against an active
+    access key (one indexed query)."""
     found: dict[str, AccessKey] = {}
 
     def lookup(access_key_id: str) -> str | None:
@@ -75,7 +78,7 @@ def _authenticate_access_key(request: HttpRequest, body: bytes) -> tuple[AccessK
         found["key"] = key
         return key.get_secret()
 
-    identity = sigv4.verify(request, body, lookup)
+    identity = sigv4.verify(request, body, lookup, service=registry.BOTOCORE_NAMES[service])
     key = found["key"]
     now = timezone.now()
     if key.last_used is None or now - key.last_used > LAST_USED_RESOLUTION:
@@ -132,7 +135,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             region=settings.AWS_REGION,
         )
         if found.auth is registry.Auth.SIGV4:
-            ctx.access_key, ctx.region = _authenticate_access_key(request, body)
+            ctx.access_key, ctx.region = _authenticate_access_key(request, body, found.service)
         params = _parse(body)
         validate_input(params, registry.operation_model(found.service, found.name).input_shape)
         result = found.handler(params, ctx)

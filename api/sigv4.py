@@ -3,6 +3,16 @@
 Reference: AWS General Reference, "Create a signed AWS API request" (canonical request,
 string to sign, signing key). The secret is looked up by access key id through a callback,
 so the same code verifies project access keys and issued temporary credentials.
+
+What a valid signature does and does not prove, deliberately as in AWS:
+
+- The payload hash is always SHA-256 of the body received; ``x-amz-content-sha256:
+  UNSIGNED-PAYLOAD`` (S3's opt-out, which botocore then signs instead of the hash) never
+  matches, so an unsigned body is refused rather than trusted.
+- ``X-Amz-Date`` is part of the string to sign whether or not it is a signed header, so
+  the 15-minute window cannot be moved. Within it a captured request can be replayed, as
+  against AWS: TLS is what keeps requests from being captured.
+- Callers pass ``service`` to pin the credential scope to the service being called.
 """
 
 from __future__ import annotations
@@ -72,8 +82,14 @@ def verify(
     body: bytes,
     lookup_secret: Callable[[str], str | None],
     now: dt.datetime | None = None,
+    *,
+    service: str | None = None,
 ) -> SignedIdentity:
-    """Check the request's SigV4 signature; return who signed it or raise a CognitoError."""
+    """Check the request's SigV4 signature; return who signed it or raise a CognitoError.
+
+    With ``service``, the credential scope must name it: a signature made for one service
+    (``cognito-identity``, ``sts``) does not authorize a call to another, as in AWS.
+    """
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header:
         raise MissingAuthenticationTokenException()
@@ -83,7 +99,12 @@ def verify(
     parts = match["credential"].split("/")
     if len(parts) != 5 or parts[4] != "aws4_request":
         raise IncompleteSignatureException("Credential should be scoped to a valid region.")
-    access_key_id, date, region, service, _ = parts
+    access_key_id, date, region, scoped_service, _ = parts
+    if service is not None and scoped_service != service:
+        # AWS's wording, trailing space included.
+        raise InvalidSignatureException(
+            f"Credential should be scoped to correct service: '{service}'. "
+        )
     signed_headers = match["signed"].split(";")
     if "host" not in signed_headers:
         raise IncompleteSignatureException("Signed headers must include 'host'.")
@@ -119,12 +140,12 @@ def verify(
             payload_hash,
         ]
     )
-    scope = f"{date}/{region}/{service}/aws4_request"
+    scope = f"{date}/{region}/{scoped_service}/aws4_request"
     string_to_sign = "\n".join(
         [ALGORITHM, amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
     )
     expected = hmac.new(
-        _signing_key(secret, date, region, service), string_to_sign.encode(), hashlib.sha256
+        _signing_key(secret, date, region, scoped_service), string_to_sign.encode(), hashlib.sha256
     ).hexdigest()
     if not hmac.compare_digest(expected, match["signature"]):
         raise InvalidSignatureException()
@@ -132,6 +153,6 @@ def verify(
         access_key_id=access_key_id,
         date=date,
         region=region,
-        service=service,
+        service=scoped_service,
         session_token=_header(request, "x-amz-security-token"),
     )

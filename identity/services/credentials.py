@@ -108,11 +108,15 @@ def revoke_credentials(*, identity: Identity) -> int:
     ).update(revoked=now)
 
 
-def authenticate_request(request: HttpRequest, body: bytes) -> IssuedCredential:
+def authenticate_request(
+    request: HttpRequest, body: bytes, *, service: str | None = None
+) -> IssuedCredential:
     """The issued credential a SigV4-signed request was made with, or CredentialError.
 
-    The signature is checked first (so a stranger learns nothing about a key id), then the
-    session token, revocation and expiry.
+    ``service``, when given, is the only service name the credential scope may carry (STS
+    requires ``sts``); without it any service is accepted, as ``identity.verifier``
+    documents. The signature is checked first (so a stranger learns nothing about a key
+    id), then the session token, revocation and expiry.
     """
     found: dict[str, IssuedCredential] = {}
 
@@ -129,7 +133,7 @@ def authenticate_request(request: HttpRequest, body: bytes) -> IssuedCredential:
         return row.get_secret()
 
     try:
-        signed = sigv4.verify(request, body, lookup)
+        signed = sigv4.verify(request, body, lookup, service=service)
     except CognitoError as exc:
         code = _STS_CODES.get(type(exc), "InvalidClientTokenId")
         message = INVALID_TOKEN if code == "InvalidClientTokenId" else exc.message

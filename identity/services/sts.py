@@ -79,7 +79,7 @@ def _error(exc: CredentialError, request_id: str) -> HttpResponse:
 
 
 def get_caller_identity(request: HttpRequest, body: bytes, params: dict[str, str]) -> str:
-    row = credentials.authenticate_request(request, body)
+    row = credentials.authenticate_request(request, body, service="sts")
     return (
         _xml("Arn", credentials.assumed_role_arn(row))
         + _xml("UserId", f"{credentials.role_id(row.role_arn)}:{row.session_name}")

@@ -1,0 +1,103 @@
+"""The machine-facing side under hostile or unusual input: SigV4 scopes, the JSON boundary,
+and the stores security checks depend on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+IDP_TARGET = "AWSCognitoIdentityProviderService."
+IDENTITY_TARGET = "AWSCognitoIdentityService."
+REGION = "us-east-1"
+
+
+def _post(
+    endpoint: str,
+    target: str,
+    body: bytes,
+    key: tuple[str, str] | None = None,
+    *,
+    service: str = "cognito-idp",
+    path: str = "/",
+) -> requests.Response:
+    """POST a raw JSON body, SigV4-signed as botocore signs when ``key`` is given."""
+    headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target}
+    if key is not None:
+        signed = AWSRequest(method="POST", url=endpoint + path, data=body, headers=headers)
+        SigV4Auth(Credentials(*key), service, REGION).add_auth(signed)
+        headers = dict(signed.headers.items())
+    return requests.post(endpoint + path, data=body, headers=headers, timeout=10)
+
+
+def test_a_signature_scoped_to_another_service_authorizes_nothing(
+    endpoint: str, access_key: tuple[str, str]
+) -> None:
+    """AWS refuses a credential scope naming another service; so must every signed door."""
+    list_pools = b'{"MaxResults": 10}'
+    assert _post(endpoint, IDP_TARGET + "ListUserPools", list_pools, access_key).ok
+    for service in ("cognito-identity", "sts", "execute-api"):
+        refused = _post(
+            endpoint, IDP_TARGET + "ListUserPools", list_pools, access_key, service=service
+        )
+        assert refused.status_code == 403
+        assert refused.json() == {
+            "__type": "InvalidSignatureException",
+            "message": "Credential should be scoped to correct service: 'cognito-idp'. ",
+        }
+
+    list_identity_pools = b'{"MaxResults": 10}'
+    target = IDENTITY_TARGET + "ListIdentityPools"
+    assert _post(endpoint, target, list_identity_pools, access_key, service="cognito-identity").ok
+    refused = _post(endpoint, target, list_identity_pools, access_key, service="cognito-idp")
+    assert refused.status_code == 403
+    assert refused.json()["message"] == (
+        "Credential should be scoped to correct service: 'cognito-identity'. "
+    )
+
+
+def _issued_credentials() -> Credentials:
+    from identity.models import Identity, IdentityPool
+    from identity.services.credentials import issue_credentials
+
+    pool = IdentityPool.objects.create(name="machines", allow_unauthenticated_identities=True)
+    identity = Identity.objects.create(id=Identity.new_id(pool), pool=pool)
+    made = issue_credentials(identity=identity, role_arn="arn:aws:iam::123456789012:role/guest")
+    return Credentials(made.access_key_id, made.secret_key, made.session_token)
+
+
+def _sts_caller_identity(endpoint: str, credentials: Credentials, service: str) -> Any:
+    body = b"Action=GetCallerIdentity&Version=2011-06-15"
+    signed = AWSRequest(
+        method="POST",
+        url=endpoint + "/",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
+    SigV4Auth(credentials, service, REGION).add_auth(signed)
+    return requests.post(endpoint + "/", data=body, headers=dict(signed.headers), timeout=10)
+
+
+def test_sts_accepts_issued_credentials_only_under_an_sts_scope(
+    endpoint: str, transactional_db: None
+) -> None:
+    credentials = _issued_credentials()
+    sts = boto3.client(
+        "sts",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=credentials.access_key,
+        aws_secret_access_key=credentials.secret_key,
+        aws_session_token=credentials.token,
+    )
+    assert sts.get_caller_identity()["Arn"].startswith("arn:aws:sts::123456789012:assumed-role/")
+    assert _sts_caller_identity(endpoint, credentials, "sts").ok
+
+    refused = _sts_caller_identity(endpoint, credentials, "cognito-identity")
+    assert refused.status_code == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in refused.text
+    assert "Credential should be scoped to correct service: 'sts'. " in refused.text
