@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -100,15 +101,39 @@ def _read_body(request: HttpRequest) -> bytes:
     return body
 
 
+# json.loads joins escaped surrogate pairs into one code point, so a surrogate left in a
+# parsed string is a lone one ("\ud800"): valid JSON, but no UTF-8 encoding exists for it,
+# and every hash, database write or token that touched it would fail.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 def _parse(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
         params = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: nesting deeper than the interpreter's stack (b"[" * 100_000).
         raise SerializationException() from exc
     if not isinstance(params, dict):
         raise SerializationException("Request body must be a JSON object.")
+    if _has_lone_surrogate(params):
+        raise SerializationException("Request body contains a string that is not valid Unicode.")
     return params
 
 

@@ -3,13 +3,16 @@ and the stores security checks depend on."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
+import pytest
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 IDP_TARGET = "AWSCognitoIdentityProviderService."
 IDENTITY_TARGET = "AWSCognitoIdentityService."
@@ -101,3 +104,54 @@ def test_sts_accepts_issued_credentials_only_under_an_sts_scope(
     assert refused.status_code == 403
     assert "<Code>SignatureDoesNotMatch</Code>" in refused.text
     assert "Credential should be scoped to correct service: 'sts'. " in refused.text
+
+
+def test_json_no_parser_can_choke_on_is_a_serialization_error_never_a_500(
+    idp: Any, pool: dict[str, Any], endpoint: str, access_key: tuple[str, str]
+) -> None:
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool["Id"], ClientName="app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    # boto3 writes JSON with ensure_ascii: an emoji travels as an escaped surrogate *pair*.
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="ann@example.com",
+        UserAttributes=[{"Name": "name", "Value": "Ann \N{GRINNING FACE}"}],
+        MessageAction="SUPPRESS",
+    )
+    user = idp.admin_get_user(UserPoolId=pool["Id"], Username="ann@example.com")
+    assert {"Name": "name", "Value": "Ann \N{GRINNING FACE}"} in user["UserAttributes"]
+
+    def sign_in(password: str) -> bytes:
+        return json.dumps(
+            {
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "ClientId": client_id,
+                "AuthParameters": {"USERNAME": "ann@example.com", "PASSWORD": password},
+            }
+        ).encode()
+
+    unparseable = {
+        "nested past the stack": b'{"ClientId":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        "lone escaped surrogate": sign_in("Secret\ud800"),
+        "lone surrogate as raw bytes": sign_in("Secret").replace(b"Secret", b"Secret\xed\xa0\x80"),
+    }
+    for case, body in unparseable.items():
+        answer = _post(endpoint, IDP_TARGET + "InitiateAuth", body)
+        assert answer.status_code == 400, case
+        assert answer.json()["__type"] == "SerializationException", case
+
+    lone_in_attribute = json.dumps(
+        {
+            "UserPoolId": pool["Id"],
+            "Username": "bob@example.com",
+            "MessageAction": "SUPPRESS",
+            "UserAttributes": [{"Name": "name", "Value": "Bob \udc00"}],
+        }
+    ).encode()
+    answer = _post(endpoint, IDP_TARGET + "AdminCreateUser", lone_in_attribute, access_key)
+    assert answer.status_code == 400
+    assert answer.json()["__type"] == "SerializationException"
+    with pytest.raises(ClientError) as missing:
+        idp.admin_get_user(UserPoolId=pool["Id"], Username="bob@example.com")
+    assert missing.value.response["Error"]["Code"] == "UserNotFoundException"
