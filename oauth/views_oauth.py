@@ -46,11 +46,7 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
 def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return hosted_ui.ClientRedirect(url)
 
 
 def _host_pool(request: HttpRequest) -> UserPool | None:

@@ -88,6 +88,31 @@ class HostedUIError(Exception):
         self.status = status
 
 
+class _RegisteredSchemes:
+    """Every scheme a registered redirect URL may have. Apps register their own
+    (``myapp://callback``, RFC 8252 §7.1), which Django's redirect would refuse as
+    unsafe; CreateUserPoolClient already refuses the schemes that run code, and so does
+    this."""
+
+    SCRIPT_SCHEMES = frozenset({"javascript", "data", "file", "vbscript"})
+
+    def __contains__(self, scheme: object) -> bool:
+        return isinstance(scheme, str) and scheme.lower() not in self.SCRIPT_SCHEMES
+
+
+class ClientRedirect(HttpResponseRedirect):
+    """A 303 (RFC 9700 §4.12) to a URL registered for an app client, which may use the
+    app's own scheme; no Referer follows it."""
+
+    status_code = 303
+    allowed_schemes = _RegisteredSchemes()  # type: ignore[assignment]
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self["Cache-Control"] = "no-store"
+        self["Referrer-Policy"] = "no-referrer"
+
+
 class HostedRedirect(Exception):
     """An authorization error to send back to the client's validated redirect URI."""
 
@@ -171,7 +196,7 @@ def hosted_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         except HostedUIError as exc:
             response = error_page(request, exc.message, status=exc.status)
         except HostedRedirect as redirect:
-            response = HttpResponseRedirect(redirect.url)
+            return ClientRedirect(redirect.url)
         return secure_headers(response)
 
     return wrapper

@@ -81,7 +81,8 @@ def test_a_redirectable_error_goes_only_to_the_registered_callback(
     browser: Browser, app_client: dict[str, Any]
 ) -> None:
     page = browser.client.get(f"/login?{query(app_client['ClientId'], response_type='bogus')}")
-    assert page.status_code == 302
+    assert page.status_code == 303
+    assert page["Referrer-Policy"] == "no-referrer"
     target = urllib.parse.urlsplit(page["Location"])
     assert f"{target.scheme}://{target.netloc}{target.path}" == CALLBACK_URL
     params = dict(urllib.parse.parse_qsl(target.query))

@@ -3,6 +3,10 @@ differently from the server, app-scheme callbacks, translated error pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
 import requests
 
 from oauth.models import AppClient
@@ -10,7 +14,11 @@ from oauth.services.authorize import redirect_uri_registered
 from tests.oauth.browser import (
     LOOPBACK_CALLBACK,
     authorize_url,
+    follow,
+    pkce_pair,
+    query_of,
 )
+from tests.oauth.conftest import OAUTH_SCOPES, PASSWORD
 
 APP_CALLBACK = "myapp://callback"
 APP_SIGNED_OUT = "myapp://signed-out"
@@ -71,3 +79,77 @@ def test_authorize_never_sends_a_code_to_a_backslash_loopback_lookalike(
     )
     assert response.status_code == 400
     assert "Location" not in response.headers
+
+
+def test_an_app_scheme_callback_gets_its_code_errors_and_sign_out(
+    public_url: str, make_client: Callable[..., AppClient], make_user: Callable[..., Any]
+) -> None:
+    """``myapp://callback`` is a valid CallbackURL (RFC 8252 §7.1); Django's redirect
+    refused its scheme, so every answer to a mobile app was a 400."""
+    make_user("ada@example.com")
+    app = make_client(
+        ClientName="mobile",
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=OAUTH_SCOPES,
+        CallbackURLs=[APP_CALLBACK],
+        LogoutURLs=[APP_SIGNED_OUT],
+    )
+    verifier, challenge = pkce_pair()
+    request = {
+        "client_id": app.client_id,
+        "redirect_uri": APP_CALLBACK,
+        "response_type": "code",
+        "scope": "openid",
+        "state": "mobile-1",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    browser = requests.Session()
+    silent = browser.get(
+        authorize_url(public_url, prompt="none", **request), allow_redirects=False, timeout=10
+    )
+    assert silent.status_code == 303
+    assert query_of(silent.headers["Location"])["error"] == "login_required"
+    from_login_page = browser.get(
+        f"{public_url}/login?{urlencode({**request, 'scope': 'nothing/allowed'})}",
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert from_login_page.status_code == 303
+    assert from_login_page.headers["Location"].startswith(APP_CALLBACK + "?error=invalid_scope")
+
+    callback = follow(
+        browser,
+        authorize_url(public_url, **request),
+        stop_at=APP_CALLBACK,
+        credentials=("ada@example.com", PASSWORD),
+    )
+    answer = query_of(callback)
+    assert answer["state"] == "mobile-1"
+    redeemed = requests.post(
+        f"{public_url}/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": app.client_id,
+            "code": answer["code"],
+            "redirect_uri": APP_CALLBACK,
+            "code_verifier": verifier,
+        },
+        timeout=10,
+    )
+    assert redeemed.status_code == 200, redeemed.text
+    assert {"access_token", "id_token", "refresh_token"} <= set(redeemed.json())
+
+    sign_out = urlencode({"client_id": app.client_id, "logout_uri": APP_SIGNED_OUT})
+    signed_out = browser.get(
+        f"{public_url}/logout?{sign_out}",
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert signed_out.status_code == 303
+    assert signed_out.headers["Location"] == APP_SIGNED_OUT
+    again = browser.get(
+        authorize_url(public_url, prompt="none", **request), allow_redirects=False, timeout=10
+    )
+    assert query_of(again.headers["Location"])["error"] == "login_required"
