@@ -445,6 +445,9 @@ def _continue(request: HttpRequest, ctx: HostedContext, step: auth_flows.AuthSte
         page = CHALLENGE_PAGES.get(step.challenge_name)
         if page is None:
             raise HostedUIError(gettext("This sign-in step is not available here."))
+        # The half-done sign-in below is worth as much as the password just checked: a
+        # session id planted before it must not reach it (OWASP ASVS 3.2.1).
+        request.session.cycle_key()
         request.session[_CHALLENGE_KEY] = {
             "client_id": ctx.client.client_id,
             "challenge": step.challenge_name,

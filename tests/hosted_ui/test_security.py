@@ -6,6 +6,8 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from tests.hosted_ui.conftest import CALLBACK_URL, PASSWORD, Browser, query
@@ -97,3 +99,35 @@ def test_customization_assets_are_served_from_our_origin_only(
     assert missing.status_code == 404
     missing_logo = browser.client.get("/ui/us-east-1_nothing/ALL/logo/1")
     assert missing_logo.status_code == 404
+
+
+def test_a_planted_session_id_is_worthless_once_the_password_is_checked(
+    browser: Browser, app_client: dict[str, Any], idp: Any, pool: dict[str, Any]
+) -> None:
+    """Session fixation (OWASP ASVS 3.2.1): the half-done sign-in a challenge page
+    continues (here NEW_PASSWORD_REQUIRED, likewise MFA and MFA_SETUP) lives in the Django
+    session, so the key is rotated as soon as the password is right, not only at the
+    end — else whoever planted the session id could choose the new password."""
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="fixed@example.com",
+        TemporaryPassword="Temporary-Pass-1",
+        UserAttributes=[{"Name": "email", "Value": "fixed@example.com"}],
+        MessageAction="SUPPRESS",
+    )
+    planted = SessionStore()
+    planted.create()
+    browser.client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    challenged = browser.submit(
+        f"/login?{query(app_client['ClientId'])}",
+        {"username": "fixed@example.com", "password": "Temporary-Pass-1"},
+    )
+    assert urllib.parse.urlsplit(challenged["Location"]).path == "/resetPassword"
+    assert browser.client.cookies[settings.SESSION_COOKIE_NAME].value != planted.session_key
+
+    attacker = Browser()
+    attacker.client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    hijack = attacker.client.get(challenged["Location"])
+    assert hijack.status_code == 303
+    assert urllib.parse.urlsplit(hijack["Location"]).path == "/login"
+    assert browser.client.get(challenged["Location"]).status_code == 200
