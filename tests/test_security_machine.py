@@ -13,6 +13,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 IDP_TARGET = "AWSCognitoIdentityProviderService."
 IDENTITY_TARGET = "AWSCognitoIdentityService."
@@ -155,3 +156,50 @@ def test_json_no_parser_can_choke_on_is_a_serialization_error_never_a_500(
     with pytest.raises(ClientError) as missing:
         idp.admin_get_user(UserPoolId=pool["Id"], Username="bob@example.com")
     assert missing.value.response["Error"]["Code"] == "UserNotFoundException"
+
+
+class _UnreachableCache:
+    """A cache whose server is down: every call fails as redis-py fails."""
+
+    def __getattr__(self, name: str) -> Any:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+
+        return refuse
+
+
+def test_with_the_lockout_store_down_sign_in_works_and_guessing_still_locks(
+    idp: Any, idp_public: Any, pool: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accounts.services import lockout
+
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool["Id"], ClientName="app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    password = "Correct-Horse-9!"
+    idp.admin_create_user(
+        UserPoolId=pool["Id"], Username="ann@example.com", MessageAction="SUPPRESS"
+    )
+    idp.admin_set_user_password(
+        UserPoolId=pool["Id"], Username="ann@example.com", Password=password, Permanent=True
+    )
+    monkeypatch.setattr(lockout, "cache", _UnreachableCache())
+
+    def sign_in(secret: str) -> Any:
+        return idp_public.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "ann@example.com", "PASSWORD": secret},
+        )
+
+    def refusal(secret: str) -> str:
+        with pytest.raises(ClientError) as refused:
+            sign_in(secret)
+        assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+        return str(refused.value.response["Error"]["Message"])
+
+    assert "AccessToken" in sign_in(password)["AuthenticationResult"]
+    for _ in range(lockout.FREE_FAILURES):
+        assert refusal("Wrong-Horse-9!") == "Incorrect username or password."
+    # Counted in this process meanwhile: the right password waits out the lock.
+    assert refusal(password) == "Password attempts exceeded"

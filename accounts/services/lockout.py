@@ -7,16 +7,36 @@ success clears the count. Counters live in Django's cache — Redis when ``REDIS
 set, so every process shares them — never in a database row, which would roll back with
 the NotAuthorizedException that records the failure. Unknown names are counted the same
 way as real users, so a lockout never tells an attacker which names exist.
+
+When the shared store is unreachable (Redis down or refusing), the counters fall back to
+this process's memory, deliberately neither failing open nor closed: failing closed would
+turn a cache outage into refusing every sign-in (and a 500 from the connection error), and
+failing open would let guessing run unthrottled for as long as the outage lasts. Counted
+per process, the waits still apply, only split across workers (an attacker gets at most
+``FREE_FAILURES`` free tries per process), and each fallback is logged as a warning.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
+from redis.exceptions import RedisError
 
 from core.errors import NotAuthorizedException
+
+logger = logging.getLogger("tessera")
+T = TypeVar("T")
+# What a cache backend raises when its server is unreachable: redis-py's errors, and the
+# socket's OSError (ConnectionRefusedError, TimeoutError) from other backends.
+_STORE_ERRORS = (RedisError, OSError)
+_LOCAL_STORE = LocMemCache("tessera-lockout-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
 
 FREE_FAILURES = 5
 FIRST_WAIT_SECONDS = 1
@@ -52,9 +72,18 @@ def wait_after(failures: int) -> int:
     return min(FIRST_WAIT_SECONDS << min(failures - FREE_FAILURES, 20), MAX_WAIT_SECONDS)
 
 
+def _with_store(operation: Callable[[BaseCache], T]) -> T:
+    """Run ``operation`` on the shared cache, or on this process's memory when it is down."""
+    try:
+        return operation(cache)
+    except _STORE_ERRORS as exc:
+        logger.warning("lockout store unavailable (%s); counting in this process", exc)
+        return operation(_LOCAL_STORE)
+
+
 def locked_for(subject: str) -> float:
     """Seconds the subject stays locked (0 when it may try now)."""
-    until = cache.get(_locked_until_key(subject))
+    until = _with_store(lambda store: store.get(_locked_until_key(subject)))
     if until is None:
         return 0.0
     return max(0.0, float(until) - time.time())
@@ -66,21 +95,27 @@ def ensure_not_locked(subject: str) -> None:
         raise NotAuthorizedException("Password attempts exceeded")
 
 
-def record_failure(subject: str) -> int:
-    """Count one more consecutive failure, locking when past the free ones; the count."""
+def _count_failure(store: BaseCache, subject: str) -> int:
     key = _failures_key(subject)
-    cache.add(key, 0, timeout=_FORGET_AFTER_SECONDS)
+    store.add(key, 0, timeout=_FORGET_AFTER_SECONDS)
     try:
-        failures = int(cache.incr(key))
+        failures = int(store.incr(key))
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=_FORGET_AFTER_SECONDS)
+        store.set(key, 1, timeout=_FORGET_AFTER_SECONDS)
         failures = 1
-    cache.touch(key, timeout=_FORGET_AFTER_SECONDS)
+    store.touch(key, timeout=_FORGET_AFTER_SECONDS)
     wait = wait_after(failures)
     if wait:
-        cache.set(_locked_until_key(subject), time.time() + wait, timeout=wait + 1)
+        store.set(_locked_until_key(subject), time.time() + wait, timeout=wait + 1)
     return failures
 
 
+def record_failure(subject: str) -> int:
+    """Count one more consecutive failure, locking when past the free ones; the count."""
+    return _with_store(lambda store: _count_failure(store, subject))
+
+
 def record_success(subject: str) -> None:
-    cache.delete_many([_failures_key(subject), _locked_until_key(subject)])
+    _with_store(
+        lambda store: store.delete_many([_failures_key(subject), _locked_until_key(subject)])
+    )
