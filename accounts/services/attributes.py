@@ -45,7 +45,7 @@ def _value_problem(name: str, definition: Mapping[str, Any], value: str) -> str 
     """Why ``value`` does not fit the attribute's definition, or None."""
     data_type = definition.get("AttributeDataType", "String")
     if data_type == "Boolean":
-        if value not in ("true", "false"):
+        if value.lower() not in ("true", "false"):
             return "Attribute value must be true or false"
     elif data_type == "Number":
         if _NUMBER.fullmatch(value) is None:
@@ -92,6 +92,20 @@ def _unknown(name: str, *, for_create: bool) -> str:
     if for_create and name.startswith("custom:"):
         return f"Type for attribute {{{name}}} could not be determined"
     return "Attribute does not exist in the schema."
+
+
+def canonical_values(pool: UserPool, attributes: Mapping[str, str]) -> dict[str, str]:
+    """``attributes`` with Boolean ones as stored: ``"true"`` / ``"false"``. Cognito takes
+    them in any case (moto's AWS-verified test_forgot_password_with_email_delivery_details
+    sets email_verified "True" and the email then counts as verified)."""
+    schema = schema_by_name(pool)
+    return {
+        name: value.lower()
+        if schema.get(name, {}).get("AttributeDataType") == "Boolean"
+        and value.lower() in ("true", "false")
+        else value
+        for name, value in attributes.items()
+    }
 
 
 def validate_attributes(pool: UserPool, attributes: Mapping[str, str], *, for_create: bool) -> None:

@@ -96,6 +96,7 @@ def update_user_attributes(
     signed_in = authenticate(access_token)
     user, pool = signed_in.user, signed_in.user.pool
     check_writable(signed_in.client, attributes.keys())
+    attributes = attribute_rules.canonical_values(pool, attributes)
     attribute_rules.validate_attributes(pool, attributes, for_create=False)
 
     changes = dict(attributes)

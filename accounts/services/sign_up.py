@@ -92,7 +92,9 @@ def sign_up(
     if password is None:
         raise InvalidParameterException(MISSING_PASSWORD_MESSAGE)
     check_writable(client, attributes.keys())
-    values = {name: value for name, value in attributes.items() if name != "sub"}
+    values = attribute_rules.canonical_values(
+        pool, {name: value for name, value in attributes.items() if name != "sub"}
+    )
     sub = uuid.uuid4()
     if pool.username_attributes:
         # The typed name is the email / phone number; the stored username is the sub.

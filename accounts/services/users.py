@@ -154,7 +154,7 @@ def admin_create_user(
             mediums=desired_delivery_mediums,
             actor=actor,
         )
-    values = _present(attributes)
+    values = attribute_rules.canonical_values(pool, _present(attributes))
     sub = uuid.uuid4()
     if pool.username_attributes:
         values[sign_in_attribute(pool, username)] = username
@@ -303,6 +303,7 @@ def admin_update_user_attributes(
     verified email stays in place until that code is confirmed (VerifyUserAttribute).
     """
     pool = user.pool
+    attributes = attribute_rules.canonical_values(pool, attributes)
     attribute_rules.validate_attributes(pool, _present(attributes), for_create=False)
     deleted = [name for name, value in attributes.items() if value == ""]
     if deleted:
