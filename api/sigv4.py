@@ -23,8 +23,9 @@ import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
+from botocore.utils import normalize_url_path
 from django.http import HttpRequest
 
 from core.errors import (
@@ -68,6 +69,29 @@ def _canonical_query(query: str) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
     encoded = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in pairs)
     return "&".join(f"{k}={v}" for k, v in encoded)
+
+
+# RFC 3986 sub-delims plus ":" and "@": what a client may leave unencoded in a path segment.
+_PCHAR_DELIMITERS = "/-_.~!$&'()*+,;=:@"
+
+
+def _canonical_paths(request: HttpRequest) -> list[str]:
+    """The canonical URI the client may have signed: the path it sent with dot segments and
+    empty segments removed, then URI-encoded once more (SigV4 double-encodes every service
+    but S3; botocore ``SigV4Auth._normalize_url_path``).
+
+    The path as sent comes from the server (gunicorn's ``RAW_URI``, uWSGI's
+    ``REQUEST_URI``). WSGI's ``PATH_INFO`` is already decoded, so without them the client
+    may have sent ``/users/a%40b`` or ``/users/a@b``: both readings are tried.
+    """
+    raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or ""
+    if raw:
+        sent = [(raw if raw.startswith("/") else urlsplit(raw).path).split("?", 1)[0]]
+    else:
+        encoded = quote(request.path, safe="/-_.~")
+        with_pchars = quote(request.path, safe=_PCHAR_DELIMITERS)
+        sent = [encoded] if with_pchars == encoded else [encoded, with_pchars]
+    return [quote(normalize_url_path(path), safe="/~") for path in sent]
 
 
 def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
@@ -129,25 +153,28 @@ def verify(
         f"{name}:{' '.join(_header(request, name).strip().split())}\n" for name in signed_headers
     )
     payload_hash = hashlib.sha256(body).hexdigest()
-    path = request.META.get("RAW_URI", "").split("?", 1)[0] or request.path
-    canonical_request = "\n".join(
-        [
-            request.method or "POST",
-            quote(path, safe="/-_.~%"),
-            _canonical_query(request.META.get("QUERY_STRING", "")),
-            canonical_headers,
-            match["signed"],
-            payload_hash,
-        ]
-    )
+    query = _canonical_query(request.META.get("QUERY_STRING", ""))
     scope = f"{date}/{region}/{scoped_service}/aws4_request"
-    string_to_sign = "\n".join(
-        [ALGORITHM, amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
-    )
-    expected = hmac.new(
-        _signing_key(secret, date, region, scoped_service), string_to_sign.encode(), hashlib.sha256
-    ).hexdigest()
-    if not hmac.compare_digest(expected, match["signature"]):
+    signing_key = _signing_key(secret, date, region, scoped_service)
+    matched = False
+    for path in _canonical_paths(request):
+        canonical_request = "\n".join(
+            [
+                request.method or "POST",
+                path,
+                query,
+                canonical_headers,
+                match["signed"],
+                payload_hash,
+            ]
+        )
+        string_to_sign = "\n".join(
+            [ALGORITHM, amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
+        )
+        expected = hmac.new(signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+        # Every candidate is compared, so the time taken says nothing about which matched.
+        matched |= hmac.compare_digest(expected, match["signature"])
+    if not matched:
         raise InvalidSignatureException()
     return SignedIdentity(
         access_key_id=access_key_id,

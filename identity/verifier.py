@@ -22,6 +22,10 @@ None for an unsigned request) and answers a badly signed, expired or revoked req
     MIDDLEWARE = [..., "identity.verifier.SigV4IdentityMiddleware"]
 
 Views that must not be reached anonymously can be wrapped in ``@identity_required``.
+
+Paths are canonicalized as the SDKs sign them (``api.sigv4._canonical_paths``); a path
+with an encoded slash (``%2F``) verifies only behind a server that passes the raw path
+(gunicorn's ``RAW_URI``), since WSGI's decoded ``PATH_INFO`` cannot tell it from ``/``.
 """
 
 from __future__ import annotations

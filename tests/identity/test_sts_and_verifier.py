@@ -23,7 +23,12 @@ from django.test import RequestFactory
 
 from identity.models import Identity, IdentityPool, IssuedCredential
 from identity.services import credentials as credential_service
-from identity.verifier import SigV4IdentityMiddleware, identity_required, verify_request
+from identity.verifier import (
+    CredentialError,
+    SigV4IdentityMiddleware,
+    identity_required,
+    verify_request,
+)
 from tests.identity.conftest import GUEST_ROLE, REGION, UserPoolSetup
 
 
@@ -232,3 +237,34 @@ def test_verifier_yields_identity_and_role_of_a_signed_request() -> None:
     assert json.loads(revoked.content) == {
         "message": "The security token included in the request is invalid."
     }
+
+
+@pytest.mark.django_db
+def test_verifier_canonicalizes_paths_as_sdks_sign_them() -> None:
+    """SigV4 signs the sent path normalized and encoded once more; WSGI hands Django the
+    decoded path, gunicorn also the raw one (``RAW_URI``)."""
+    pool = IdentityPool.objects.create(name="api", allow_unauthenticated_identities=True)
+    identity = Identity.objects.create(id=Identity.new_id(pool), pool=pool)
+    made = credential_service.issue_credentials(identity=identity, role_arn=GUEST_ROLE)
+    issued = {
+        "AccessKeyId": made.access_key_id,
+        "SecretKey": made.secret_key,
+        "SessionToken": made.session_token,
+    }
+    for path in (
+        "/users/ann%40example.com/orders",
+        "/users/ann@example.com/orders",
+        "/files/caf%C3%A9%20menu.pdf",
+        "/a/./b/../orders",
+        "/a//orders",
+    ):
+        assert verify_request(_signed_request(issued, path=path)).identity_id == identity.id, path
+        behind_gunicorn = _signed_request(issued, path=path)
+        behind_gunicorn.META["RAW_URI"] = path
+        assert verify_request(behind_gunicorn).identity_id == identity.id, path
+
+    moved = _signed_request(issued, path="/users/ann%40example.com/orders")
+    moved.path = moved.path_info = "/users/bob@example.com/orders"
+    with pytest.raises(CredentialError) as refused:
+        verify_request(moved)
+    assert refused.value.code == "SignatureDoesNotMatch"
