@@ -23,6 +23,7 @@ from urllib.parse import unquote_plus, urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -91,7 +92,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
     except AuthorizeError as exc:
         if exc.redirectable:
             return _see_other(exc.redirect_url())
-        return hosted_ui.error_page(request, exc.description)
+        return hosted_ui.error_page(request, hosted_ui.authorize_error_message(exc))
 
 
 # --- token, revocation and UserInfo -------------------------------------------------------
@@ -278,23 +279,36 @@ def logout(request: HttpRequest) -> HttpResponse:
     )
     host_pool = _host_pool(request)
     if client is None or (host_pool is not None and client.pool_id != host_pool.id):
-        return hosted_ui.error_page(request, "The client does not exist.")
+        return hosted_ui.error_page(request, gettext_noop("The app client does not exist."))
     logout_uri = params.get("logout_uri")
     if logout_uri:
         if logout_uri not in (client.logout_urls or []):
-            return hosted_ui.error_page(request, "The logout_uri is not registered.")
+            return hosted_ui.error_page(
+                request, gettext_noop("The logout_uri is not registered for this app client.")
+            )
         return _signed_out(_see_other(logout_uri), request, client.pool)
     redirect_uri = params.get("redirect_uri")
     if redirect_uri and params.get("response_type"):
         if not redirect_uri_registered(client, redirect_uri):
-            return hosted_ui.error_page(request, "The redirect_uri is not registered.")
+            return hosted_ui.error_page(
+                request, gettext_noop("The redirect_uri is not registered for this app client.")
+            )
         query = urlencode([(k, v) for k, v in params.items() if k != "logout_uri"])
         return _signed_out(_see_other(f"/login?{query}"), request, client.pool)
-    return hosted_ui.error_page(request, "A logout_uri or redirect_uri is required.")
+    return hosted_ui.error_page(
+        request, gettext_noop("A logout_uri or a redirect_uri is required.")
+    )
 
 
 class _EndSessionError(Exception):
-    pass
+    """A refused logout request; its message is English marked for translation."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+INVALID_HINT = gettext_noop("The id_token_hint is not valid.")
 
 
 def _hint_client(pool: UserPool, hint: str, client_id: str | None) -> AppClient:
@@ -303,7 +317,7 @@ def _hint_client(pool: UserPool, hint: str, client_id: str | None) -> AppClient:
     try:
         verified = keys.verify(hint)
     except keys.InvalidTokenError as exc:
-        raise _EndSessionError("The id_token_hint is not valid.") from exc
+        raise _EndSessionError(INVALID_HINT) from exc
     found = verified.claims
     if (
         verified.pool_id != pool.id
@@ -311,13 +325,13 @@ def _hint_client(pool: UserPool, hint: str, client_id: str | None) -> AppClient:
         or found.get("token_use") != "id"
         or found.get("iss") != token_claims.issuer(pool.id)
     ):
-        raise _EndSessionError("The id_token_hint is not valid.")
+        raise _EndSessionError(INVALID_HINT)
     audience = str(found.get("aud", ""))
     if client_id is not None and client_id != audience:
-        raise _EndSessionError("client_id does not match the id_token_hint.")
+        raise _EndSessionError(gettext_noop("The client_id does not match the id_token_hint."))
     client = AppClient.objects.filter(pool=pool, client_id=audience).first()
     if client is None:
-        raise _EndSessionError("The id_token_hint is not valid.")
+        raise _EndSessionError(INVALID_HINT)
     return client
 
 
@@ -331,7 +345,9 @@ def end_session(request: HttpRequest, pool_id: str) -> HttpResponse:
     pool = UserPool.objects.filter(pk=pool_id).first()
     host_pool = _host_pool(request)
     if pool is None or (host_pool is not None and host_pool.id != pool.id):
-        return hosted_ui.error_page(request, "The user pool does not exist.", status=404)
+        return hosted_ui.error_page(
+            request, gettext_noop("The user pool does not exist."), status=404
+        )
     params = _params(request)
     hint = params.get("id_token_hint") or None
     redirect_uri = params.get("post_logout_redirect_uri") or None
@@ -342,11 +358,17 @@ def end_session(request: HttpRequest, pool_id: str) -> HttpResponse:
             client = AppClient.objects.filter(pool=pool, client_id=client_id).first()
         if redirect_uri is not None:
             if hint is None or client is None:
-                raise _EndSessionError("post_logout_redirect_uri needs an id_token_hint.")
+                raise _EndSessionError(
+                    gettext_noop("A post_logout_redirect_uri needs an id_token_hint.")
+                )
             if redirect_uri not in (client.logout_urls or []):
-                raise _EndSessionError("The post_logout_redirect_uri is not registered.")
+                raise _EndSessionError(
+                    gettext_noop(
+                        "The post_logout_redirect_uri is not registered for this app client."
+                    )
+                )
     except _EndSessionError as exc:
-        return hosted_ui.error_page(request, str(exc))
+        return hosted_ui.error_page(request, exc.message)
     if redirect_uri is None:
         return _signed_out(hosted_ui.signed_out_page(request, client), request, pool)
     state = params.get("state")

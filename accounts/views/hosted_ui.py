@@ -26,7 +26,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -202,12 +202,28 @@ def hosted_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
+# What the error page says about an authorization request it must not redirect (the
+# English is translated when the page is rendered).
+AUTHORIZE_PAGE_MESSAGES = {
+    "invalid_client": gettext_noop("The app client does not exist."),
+    "redirect_mismatch": gettext_noop("The redirect_uri is not registered for this app client."),
+}
+# The other descriptions of such requests (oauth.services.authorize), marked for
+# makemessages.
+AUTHORIZE_PAGE_DESCRIPTIONS = (
+    gettext_noop("The client_id parameter is required."),
+    gettext_noop("The redirect_uri parameter is required."),
+)
+
+
+def authorize_error_message(error: AuthorizeError) -> str:
+    """The error page's message for an authorization request that cannot be redirected,
+    untranslated: ``error_page`` translates it."""
+    return AUTHORIZE_PAGE_MESSAGES.get(error.error, error.description)
+
+
 def _page_error(error: AuthorizeError) -> HostedUIError:
-    messages = {
-        "invalid_client": gettext("The app client does not exist."),
-        "redirect_mismatch": gettext("The redirect_uri is not registered for this app client."),
-    }
-    return HostedUIError(messages.get(error.error, error.description))
+    return HostedUIError(authorize_error_message(error))
 
 
 def hosted_context(request: HttpRequest) -> HostedContext:
@@ -409,18 +425,19 @@ def _page_links(ctx: HostedContext) -> dict[str, str]:
 
 
 # --- pages shared with the OAuth endpoints ---------------------------------------------
+DEFAULT_ERROR_MESSAGE = gettext_noop("An error was encountered with the requested page.")
+
+
 def error_page(
     request: HttpRequest, message: str | None = None, *, status: int = 400
 ) -> HttpResponse:
     """The hosted UI's error page (also what ``/oauth2/authorize`` and ``/logout`` show
-    for a request they must not redirect)."""
+    for a request they must not redirect). ``message`` is English marked with
+    ``gettext_noop`` (or already translated): it is translated here, in the page's
+    language."""
     with translation.override(requested_language(request) or translation.get_language()):
-        response = _render(
-            request,
-            "error.html",
-            {"message": message or gettext("An error was encountered with the requested page.")},
-            status=status,
-        )
+        text = gettext(message) if message else gettext(DEFAULT_ERROR_MESSAGE)
+        response = _render(request, "error.html", {"message": text}, status=status)
     return secure_headers(response)
 
 

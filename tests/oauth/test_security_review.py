@@ -8,10 +8,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
+from django.test import Client
 
 from oauth.models import AppClient
 from oauth.services.authorize import redirect_uri_registered
 from tests.oauth.browser import (
+    CALLBACK,
+    LOGOUT_URL,
     LOOPBACK_CALLBACK,
     authorize_url,
     follow,
@@ -153,3 +156,47 @@ def test_an_app_scheme_callback_gets_its_code_errors_and_sign_out(
         authorize_url(public_url, prompt="none", **request), allow_redirects=False, timeout=10
     )
     assert query_of(again.headers["Location"])["error"] == "login_required"
+
+
+def test_the_oauth_error_pages_speak_the_page_language(
+    oauth_client: tuple[AppClient, str], pool: dict[str, Any]
+) -> None:
+    client, _ = oauth_client
+    browser = Client()
+
+    def page(path: str, language: str = "zh-hans", **params: str) -> str:
+        response = browser.get(f"{path}?{urlencode(params)}", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code in (400, 404), (path, params)
+        assert "Location" not in response
+        assert response["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+        return str(response.content.decode())
+
+    authorize = {"client_id": client.client_id, "response_type": "code"}
+    assert "该应用客户端不存在。" in page(
+        "/oauth2/authorize", **{**authorize, "client_id": "nope", "redirect_uri": CALLBACK}
+    )
+    assert "必须提供 redirect_uri 参数。" in page("/oauth2/authorize", **authorize)
+    assert "必须提供 client_id 参数。" in page("/oauth2/authorize", redirect_uri=CALLBACK)
+    assert "该 redirect_uri 未在此应用客户端中注册。" in page(
+        "/oauth2/authorize", **authorize, redirect_uri="https://evil.example/cb"
+    )
+    assert "该应用客户端不存在。" in page("/logout", client_id="nope", logout_uri=LOGOUT_URL)
+    assert "该 logout_uri 未在此应用客户端中注册。" in page(
+        "/logout", client_id=client.client_id, logout_uri="https://evil.example/"
+    )
+    assert "该 redirect_uri 未在此应用客户端中注册。" in page(
+        "/logout", **authorize, redirect_uri="https://evil.example/cb"
+    )
+    assert "必须提供 logout_uri 或 redirect_uri。" in page("/logout", client_id=client.client_id)
+    # lang= wins over Accept-Language, as on the hosted pages.
+    assert "A logout_uri or a redirect_uri is required." in page(
+        "/logout", client_id=client.client_id, lang="en"
+    )
+    end_session = f"/{pool['Id']}/logout"
+    assert "使用 post_logout_redirect_uri 时必须提供 id_token_hint。" in page(
+        end_session, post_logout_redirect_uri=LOGOUT_URL
+    )
+    assert "id_token_hint 无效。" in page(end_session, id_token_hint="not.a.token")
+    assert "该用户池不存在。" in page("/us-east-1_NoSuchPl/logout")
+    assert "The user pool does not exist." in page("/us-east-1_NoSuchPl/logout", language="en")
