@@ -6,6 +6,8 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
@@ -131,3 +133,39 @@ def test_a_planted_session_id_is_worthless_once_the_password_is_checked(
     assert hijack.status_code == 303
     assert urllib.parse.urlsplit(hijack["Location"]).path == "/login"
     assert browser.client.get(challenged["Location"]).status_code == 200
+
+
+def test_the_hosted_login_counts_toward_the_same_lockout_as_the_api(
+    browser: Browser, app_client: dict[str, Any], idp: Any, pool: dict[str, Any]
+) -> None:
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="guessed@example.com",
+        UserAttributes=[{"Name": "email", "Value": "guessed@example.com"}],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(
+        UserPoolId=pool["Id"], Username="guessed@example.com", Password=PASSWORD, Permanent=True
+    )
+    login_url = f"/login?{query(app_client['ClientId'])}"
+    for _ in range(6):
+        wrong = browser.submit(login_url, {"username": "guessed@example.com", "password": "x1"})
+        assert wrong.status_code == 200
+    right = browser.submit(login_url, {"username": "guessed@example.com", "password": PASSWORD})
+    assert right.status_code == 200
+    assert "Password attempts exceeded" in right.content.decode()
+    assert f"tessera_{pool['Id']}" not in right.cookies
+    # The count is the user's, whichever client or path made it.
+    api_client = idp.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName="api",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"],
+    )["UserPoolClient"]
+    with pytest.raises(ClientError) as refused:
+        idp.admin_initiate_auth(
+            UserPoolId=pool["Id"],
+            ClientId=api_client["ClientId"],
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "guessed@example.com", "PASSWORD": PASSWORD},
+        )
+    assert refused.value.response["Error"]["Message"] == "Password attempts exceeded"
