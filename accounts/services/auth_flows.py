@@ -87,6 +87,9 @@ class Challenge(enum.StrEnum):
     MFA_SETUP = "MFA_SETUP"
 
 
+# What a ConfirmSignUp Session is sealed for (no challenge answers with it).
+_SIGN_UP_SESSION = "CONFIRM_SIGN_UP"
+
 # USER_AUTH first factors this server offers, under the pool's AllowedFirstAuthFactors
 # value that enables them (the PASSWORD factor covers both password challenges).
 _FIRST_FACTOR_CHALLENGES = {"PASSWORD": ("PASSWORD", "PASSWORD_SRP")}
@@ -148,20 +151,45 @@ _TEMPORARY_PASSWORD_EXPIRED = (
 
 
 # --- entry points ----------------------------------------------------------------------
-def initiate_auth(*, client: AppClient, flow: str, parameters: Mapping[str, Any]) -> AuthStep:
-    """InitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH, REFRESH_TOKEN(_AUTH)."""
-    step = _initiate(client=client, flow=flow, parameters=_clean(parameters), admin=False)
+def initiate_auth(
+    *,
+    client: AppClient,
+    flow: str,
+    parameters: Mapping[str, Any],
+    session: str | None = None,
+) -> AuthStep:
+    """InitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH, USER_AUTH (with ConfirmSignUp's
+    ``session``: the sign-in right after sign-up), REFRESH_TOKEN(_AUTH)."""
+    step = _initiate(
+        client=client, flow=flow, parameters=_clean(parameters), admin=False, session=session
+    )
     return with_tokens(client, step)
 
 
 def admin_initiate_auth(
-    *, user_pool_id: str, client: AppClient, flow: str, parameters: Mapping[str, Any]
+    *,
+    user_pool_id: str,
+    client: AppClient,
+    flow: str,
+    parameters: Mapping[str, Any],
+    session: str | None = None,
 ) -> AuthStep:
     """AdminInitiateAuth: ADMIN_USER_PASSWORD_AUTH (and its legacy name ADMIN_NO_SRP_AUTH),
-    USER_SRP_AUTH, REFRESH_TOKEN(_AUTH)."""
+    USER_SRP_AUTH, USER_AUTH, REFRESH_TOKEN(_AUTH)."""
     _check_client_in_pool(user_pool_id, client)
-    step = _initiate(client=client, flow=flow, parameters=_clean(parameters), admin=True)
+    step = _initiate(
+        client=client, flow=flow, parameters=_clean(parameters), admin=True, session=session
+    )
     return with_tokens(client, step)
+
+
+def sign_up_session(client: AppClient, user: PoolUser) -> str:
+    """ConfirmSignUp's Session for the user it just confirmed: InitiateAuth USER_AUTH with it
+    signs that user in, the confirmation code standing for the first factor (botocore's
+    ConfirmSignUp and InitiateAuth ``Session`` docs). Amplify's ``autoSignIn`` with
+    ``authFlowType: 'USER_AUTH'`` depends on it. Single-use, and valid for the client's
+    AuthSessionValidity like a challenge's Session."""
+    return _challenge_session(client, _SIGN_UP_SESSION, user=user)
 
 
 def respond_to_auth_challenge(
@@ -306,7 +334,14 @@ def _authenticated(user: PoolUser) -> AuthStep:
 
 
 # --- flows -----------------------------------------------------------------------------
-def _initiate(*, client: AppClient, flow: str, parameters: dict[str, str], admin: bool) -> AuthStep:
+def _initiate(
+    *,
+    client: AppClient,
+    flow: str,
+    parameters: dict[str, str],
+    admin: bool,
+    session: str | None = None,
+) -> AuthStep:
     auth_flow = AuthFlow(flow)
     if auth_flow not in (_ADMIN_FLOWS if admin else _PUBLIC_FLOWS):
         raise InvalidParameterException("Initiate Auth method not supported")
@@ -325,6 +360,8 @@ def _initiate(*, client: AppClient, flow: str, parameters: dict[str, str], admin
     username = _required(parameters, "USERNAME")
     verify_secret_hash(client, username, parameters.get("SECRET_HASH"))
     if auth_flow is AuthFlow.USER_AUTH:
+        if session:
+            return _sign_in_after_sign_up(client, username, session)
         return _start_user_auth(client, username, parameters)
     if auth_flow is AuthFlow.USER_SRP_AUTH:
         return _start_srp(client, username, _required(parameters, "SRP_A"))
@@ -345,6 +382,18 @@ def _start_user_auth(client: AppClient, username: str, parameters: dict[str, str
         session=_challenge_session(client, Challenge.SELECT_CHALLENGE, name=username),
         available_challenges=available,
     )
+
+
+def _sign_in_after_sign_up(client: AppClient, username: str, session: str) -> AuthStep:
+    """USER_AUTH with the Session ConfirmSignUp returned (``sign_up_session``): the first
+    factor was the confirmation code, so what follows a verified password follows now."""
+    payload = _open_challenge_session(client, session, _SIGN_UP_SESSION)
+    user = _session_user(client, payload)
+    if not _names_user(user.pool, user, username) or user.status != UserStatus.CONFIRMED:
+        raise NotAuthorizedException(_SESSION_INVALID)
+    lockout.ensure_not_locked(lockout.subject_for_user(user.pool_id, user.pk))
+    _consume(payload["j"], _validity(client))
+    return next_step_after_password(client, user)
 
 
 def _first_factor_challenges(pool: UserPool) -> tuple[str, ...]:
@@ -585,7 +634,7 @@ def _open_secret_block(client: AppClient, block: bytes) -> _SrpState:
 # --- challenges answered with a Session ------------------------------------------------
 def _challenge_session(
     client: AppClient,
-    challenge: Challenge,
+    challenge: str,
     *,
     user: PoolUser | None = None,
     name: str | None = None,

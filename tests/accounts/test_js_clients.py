@@ -348,3 +348,119 @@ def test_amplify_resets_a_forgotten_password_with_the_mailed_code(
     user.refresh_from_db()
     assert passwords.check_user_password(user, NEW_PASSWORD)
     assert not passwords.check_user_password(user, PASSWORD)
+
+
+def test_amplify_auto_signs_in_after_confirm_sign_up_with_srp_and_with_user_auth(
+    pool: dict[str, Any], make_client: MakeClient, mailbox: Mailbox, live_server: Any
+) -> None:
+    client = make_client(
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    )
+
+    def sign_up_and_auto_sign_in(email: str, auto_sign_in: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "call": "signUp",
+                "input": {
+                    "username": email,
+                    "password": PASSWORD,
+                    "options": {"autoSignIn": auto_sign_in},
+                },
+            },
+            {
+                "call": "confirmSignUp",
+                "input": {
+                    "username": email,
+                    "confirmationCode": {"$ask": "code", "address": email},
+                },
+                "as": f"confirmSignUp {email}",
+            },
+            {"call": "autoSignIn", "as": f"autoSignIn {email}"},
+            {"call": "getCurrentUser", "as": f"getCurrentUser {email}"},
+            {"call": "signOut", "input": {}},
+        ]
+
+    outcome = run_node(
+        "amplify.js",
+        _amplify_options(
+            live_server,
+            pool["Id"],
+            client,
+            scenario="calls",
+            calls=[
+                # autoSignIn: true signs in again with the password (USER_SRP_AUTH).
+                *sign_up_and_auto_sign_in("srp@example.com", True),
+                # USER_AUTH signs in with ConfirmSignUp's Session: no password is sent.
+                *sign_up_and_auto_sign_in("otp@example.com", {"authFlowType": "USER_AUTH"}),
+            ],
+        ),
+        {"code": _code_from(mailbox)},
+    )
+
+    assert outcome.get("done") is True, outcome
+    steps = outcome["steps"]
+    for email, flow in (("srp@example.com", "USER_SRP_AUTH"), ("otp@example.com", "USER_AUTH")):
+        user = PoolUser.objects.get(pool_id=pool["Id"], email=email)
+        assert user.status == UserStatus.CONFIRMED
+        assert steps[f"confirmSignUp {email}"]["output"] == {
+            "isSignUpComplete": True,
+            "nextStep": {"signUpStep": "COMPLETE_AUTO_SIGN_IN"},
+        }
+        assert steps[f"autoSignIn {email}"]["output"] == {
+            "isSignedIn": True,
+            "nextStep": {"signInStep": "DONE"},
+        }, email
+        assert steps[f"getCurrentUser {email}"]["output"] == {
+            "username": str(user.sub),
+            "userId": str(user.sub),
+            "signInDetails": {"loginId": email, "authFlowType": flow},
+        }
+
+
+def test_confirm_sign_up_session_signs_in_once_only_the_user_it_confirmed(
+    idp: Any, idp_public: Any, pool: dict[str, Any], make_client: MakeClient, mailbox: Mailbox
+) -> None:
+    client = make_client(ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    other_client = make_client(ExplicitAuthFlows=["ALLOW_USER_AUTH"])
+    for email in ("first@example.com", "second@example.com"):
+        idp_public.sign_up(ClientId=client["ClientId"], Username=email, Password=PASSWORD)
+    confirmed = idp_public.confirm_sign_up(
+        ClientId=client["ClientId"],
+        Username="first@example.com",
+        ConfirmationCode=mailbox.code_for("first@example.com"),
+    )
+    session = confirmed["Session"]
+
+    def user_auth(username: str, client_id: str = client["ClientId"]) -> Any:
+        return idp_public.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_AUTH",
+            AuthParameters={"USERNAME": username},
+            Session=session,
+        )
+
+    for refused_username, client_id in (
+        ("second@example.com", client["ClientId"]),  # another user's name
+        ("first@example.com", other_client["ClientId"]),  # another client
+    ):
+        with pytest.raises(ClientError) as refused:
+            user_auth(refused_username, client_id)
+        assert refused.value.response["Error"] == {
+            "Code": "NotAuthorizedException",
+            "Message": "Invalid session for the user.",
+        }
+    signed_in = user_auth("first@example.com")["AuthenticationResult"]
+    first = PoolUser.objects.get(pool_id=pool["Id"], email="first@example.com")
+    assert _claims(signed_in["AccessToken"])["sub"] == str(first.sub)
+    with pytest.raises(ClientError) as reused:
+        user_auth("first@example.com")
+    assert reused.value.response["Error"]["Message"] == (
+        "Invalid session for the user, session can only be used once."
+    )
+    # Without the Session, USER_AUTH still starts with the factor choice.
+    choice = idp_public.initiate_auth(
+        ClientId=client["ClientId"],
+        AuthFlow="USER_AUTH",
+        AuthParameters={"USERNAME": "first@example.com"},
+    )
+    assert choice["ChallengeName"] == "SELECT_CHALLENGE"

@@ -16,6 +16,7 @@ def initiate_auth(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]
         client=get_app_client(params["ClientId"]),
         flow=params["AuthFlow"],
         parameters=params.get("AuthParameters") or {},
+        session=params.get("Session"),
     )
     return shapes.auth_step(step)
 
@@ -27,6 +28,7 @@ def admin_initiate_auth(params: dict[str, Any], ctx: RequestContext) -> dict[str
         client=get_app_client(params["ClientId"]),
         flow=params["AuthFlow"],
         parameters=params.get("AuthParameters") or {},
+        session=params.get("Session"),
     )
     return shapes.auth_step(step)
 

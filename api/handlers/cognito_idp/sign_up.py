@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.services import sign_up
+from accounts.services import auth_flows, sign_up
 from api.registry import IDP, RequestContext, action
 from api.shapes import self_service as shapes
 from oauth.services.clients import get_app_client
@@ -31,14 +31,16 @@ def sign_up_action(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any
 
 @action(IDP, "ConfirmSignUp")
 def confirm_sign_up(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    sign_up.confirm_sign_up(
-        client=get_app_client(params["ClientId"]),
+    client = get_app_client(params["ClientId"])
+    user = sign_up.confirm_sign_up(
+        client=client,
         username=params["Username"],
         code=params["ConfirmationCode"],
         secret_hash=params.get("SecretHash"),
         force_alias_creation=bool(params.get("ForceAliasCreation")),
     )
-    return {}
+    # For InitiateAuth USER_AUTH right after (Amplify's autoSignIn).
+    return {"Session": auth_flows.sign_up_session(client, user)}
 
 
 @action(IDP, "ResendConfirmationCode")
