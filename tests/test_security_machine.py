@@ -106,6 +106,24 @@ def test_sts_accepts_issued_credentials_only_under_an_sts_scope(
     assert "<Code>SignatureDoesNotMatch</Code>" in refused.text
     assert "Credential should be scoped to correct service: 'sts'. " in refused.text
 
+    # Identity-pool credentials are not admin access keys, and admin keys are not STS's.
+    as_admin = _post(
+        endpoint,
+        IDP_TARGET + "ListUserPools",
+        b'{"MaxResults": 10}',
+        (credentials.access_key, credentials.secret_key),
+    )
+    assert as_admin.status_code == 403
+    assert as_admin.json()["__type"] == "UnrecognizedClientException"
+    from api.models import AccessKey
+
+    admin_key, admin_secret = AccessKey.issue(description="admin")
+    as_sts = _sts_caller_identity(
+        endpoint, Credentials(admin_key.access_key_id, admin_secret), "sts"
+    )
+    assert as_sts.status_code == 403
+    assert "<Code>InvalidClientTokenId</Code>" in as_sts.text
+
 
 def test_json_no_parser_can_choke_on_is_a_serialization_error_never_a_500(
     idp: Any, pool: dict[str, Any], endpoint: str, access_key: tuple[str, str]
