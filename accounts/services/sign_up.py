@@ -81,10 +81,12 @@ def sign_up(
     attributes: Mapping[str, str],
     secret_hash: str | None = None,
 ) -> SignUpResult:
-    """SignUp. Pools that verify nothing (no AutoVerifiedAttributes) confirm the user at
-    once (UserConfirmed true); others mail a code to the auto-verified attribute and leave
-    the user UNCONFIRMED until ConfirmSignUp. ValidationData only feeds Lambda triggers,
-    which Tessera does not run, so it is accepted and not used."""
+    """SignUp. The user starts UNCONFIRMED (UserConfirmed false) whatever the pool verifies:
+    pools that auto-verify email or phone mail a code to it for ConfirmSignUp; pools that
+    verify nothing send nothing and leave confirmation to AdminConfirmSignUp, as Cognito
+    does without a PreSignUp trigger (moto's AWS-verified test_sign_up; awsdocs
+    signing-up-users-in-your-app.md). ValidationData only feeds Lambda triggers, which
+    Tessera does not run, so it is accepted and not used."""
     verify_secret_hash(client, username, secret_hash)
     pool = client.pool
     if password is None:
@@ -113,14 +115,13 @@ def sign_up(
             # Proven only by a code (or an administrator), never by the user's say-so.
             values[flag] = "false"
     verify_via = _verification_attribute(pool, values)
-    confirmed = not pool.auto_verified_attributes
     now = timezone.now()
     user = PoolUser(
         pool=pool,
         username=stored_username,
         username_key=username_key,
         sub=sub,
-        status=UserStatus.CONFIRMED if confirmed else UserStatus.UNCONFIRMED,
+        status=UserStatus.UNCONFIRMED,
         created=now,
         modified=now,
     )
@@ -136,12 +137,13 @@ def sign_up(
         pool=pool, user=user, event="sign_up", actor=f"client:{client.client_id}"
     )
     delivery = None
-    if verify_via is not None and not confirmed:
+    if verify_via is not None:
         code = codes.issue_code(user, codes.Purpose.SIGN_UP)
         delivery = notifications.deliver_code(
             user, codes.Purpose.SIGN_UP, code, attribute=verify_via, client_id=client.client_id
         )
-    return SignUpResult(user=user, confirmed=confirmed, delivery=delivery)
+    # Only a PreSignUp trigger's autoConfirmUser confirms at sign-up, and Tessera runs none.
+    return SignUpResult(user=user, confirmed=False, delivery=delivery)
 
 
 def confirm_sign_up(

@@ -183,7 +183,11 @@ def test_sign_up_enforces_the_password_policy_and_username_rules(
     assert idp.list_users(UserPoolId=pool["Id"])["Users"] == []
 
 
-def test_pool_without_verification_confirms_at_sign_up(idp: Any, idp_public: Any) -> None:
+def test_pool_without_verification_leaves_the_user_for_an_administrator_to_confirm(
+    idp: Any, idp_public: Any
+) -> None:
+    # Cognito (moto's AWS-verified test_sign_up): UserConfirmed false and no code sent;
+    # only AdminConfirmSignUp (or a PreSignUp trigger) confirms such a user.
     pool_id = idp.create_user_pool(PoolName="no-verification")["UserPool"]["Id"]
     client_id = _client(idp, pool_id)["ClientId"]
     response = idp_public.sign_up(
@@ -192,14 +196,15 @@ def test_pool_without_verification_confirms_at_sign_up(idp: Any, idp_public: Any
         Password=PASSWORD,
         UserAttributes=[{"Name": "email", "Value": "alice@example.com"}],
     )
-    assert response["UserConfirmed"] is True
+    assert response["UserConfirmed"] is False
     assert "CodeDeliveryDetails" not in response
-    assert _attributes(idp, pool_id, "alice")[0] == "CONFIRMED"
+    assert _attributes(idp, pool_id, "alice")[0] == "UNCONFIRMED"
     assert not OutboxMessage.objects.exists()
 
     with pytest.raises(ClientError) as excinfo:
         idp_public.sign_up(ClientId=client_id, Username="alice", Password=PASSWORD)
     assert _error(excinfo) == ("UsernameExistsException", "User already exists")
+    idp.admin_confirm_sign_up(UserPoolId=pool_id, Username="alice")
     assert _sign_in(idp_public, client_id, "alice", PASSWORD)["IdToken"]
 
 
