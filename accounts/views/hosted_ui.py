@@ -144,8 +144,12 @@ class HostedContext:
         return f"{reverse(name)}?{query.urlencode()}"
 
     def authorize_url(self) -> str:
+        """Back to /oauth2/authorize after a sign-in, which satisfies ``prompt=login`` and
+        any ``max_age``: both are dropped, else a redirect slower than ``max_age`` (0 is
+        common) would send the browser back to the form forever."""
         query = self.query.copy()
-        query.pop("prompt", None)
+        for satisfied in ("prompt", "max_age"):
+            query.pop(satisfied, None)
         return f"/oauth2/authorize?{query.urlencode()}"
 
 

@@ -3,10 +3,12 @@ differently from the server, app-scheme callbacks, translated error pages."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+import jwt
 import requests
 from django.test import Client
 
@@ -19,7 +21,9 @@ from tests.oauth.browser import (
     authorize_url,
     follow,
     pkce_pair,
+    post_login_form,
     query_of,
+    redeem,
 )
 from tests.oauth.conftest import OAUTH_SCOPES, PASSWORD
 
@@ -200,3 +204,32 @@ def test_the_oauth_error_pages_speak_the_page_language(
     assert "id_token_hint 无效。" in page(end_session, id_token_hint="not.a.token")
     assert "该用户池不存在。" in page("/us-east-1_NoSuchPl/logout")
     assert "The user pool does not exist." in page("/us-east-1_NoSuchPl/logout", language="en")
+
+
+def test_a_fresh_sign_in_satisfies_max_age_however_slow_the_redirect(
+    public_url: str, oauth_client: tuple[AppClient, str], make_user: Callable[..., Any]
+) -> None:
+    """max_age=0 asks for a sign-in now (OIDC Core §3.1.2.1); the way back to
+    /oauth2/authorize must not measure it again, or a redirect taking a second loops."""
+    client, secret = oauth_client
+    make_user("ada@example.com")
+    browser = requests.Session()
+    start = authorize_url(
+        public_url,
+        client_id=client.client_id,
+        redirect_uri=CALLBACK,
+        response_type="code",
+        scope="openid",
+        max_age="0",
+    )
+    to_login = browser.get(start, allow_redirects=False, timeout=10)
+    assert to_login.headers["Location"].startswith("/login?")
+    back = post_login_form(
+        browser, public_url + to_login.headers["Location"], "ada@example.com", PASSWORD
+    )
+    time.sleep(1.1)
+    answer = browser.get(back, allow_redirects=False, timeout=10)
+    assert answer.headers["Location"].startswith(CALLBACK)
+    tokens = redeem(public_url, client, secret, query_of(answer.headers["Location"])["code"])
+    id_token = jwt.decode(tokens.json()["id_token"], options={"verify_signature": False})
+    assert time.time() - id_token["auth_time"] < 10
