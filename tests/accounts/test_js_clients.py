@@ -464,3 +464,112 @@ def test_confirm_sign_up_session_signs_in_once_only_the_user_it_confirmed(
         AuthParameters={"USERNAME": "first@example.com"},
     )
     assert choice["ChallengeName"] == "SELECT_CHALLENGE"
+
+
+def test_identity_js_signs_up_confirms_reads_and_updates_attributes_changes_password_and_signs_out(
+    idp_public: Any, pool: dict[str, Any], make_client: MakeClient, mailbox: Mailbox, endpoint: str
+) -> None:
+    client = make_client()
+
+    outcome = run_node(
+        "identity_js.js",
+        {
+            "scenario": "lifecycle",
+            "endpoint": endpoint,
+            "userPoolId": pool["Id"],
+            "clientId": client["ClientId"],
+            "username": "js@example.com",
+            "password": PASSWORD,
+            "newPassword": NEW_PASSWORD,
+        },
+        {"signUpCode": _code_from(mailbox)},
+    )
+
+    assert outcome.get("done") is True, outcome
+    steps = outcome["steps"]
+    user = PoolUser.objects.get(pool_id=pool["Id"], email="js@example.com")
+    assert user.status == UserStatus.CONFIRMED
+    assert steps["signUp"] == {
+        "userSub": str(user.sub),
+        "userConfirmed": False,
+        "codeDeliveryDetails": {
+            "Destination": "j***@e***",
+            "DeliveryMedium": "EMAIL",
+            "AttributeName": "email",
+        },
+    }
+    assert steps["confirmRegistration"] == {"result": "SUCCESS"}
+    assert steps["authenticateUser"]["username"] == str(user.sub)
+    assert steps["getUserAttributes"]["attributes"] == {
+        "sub": str(user.sub),
+        "email": "js@example.com",
+        "name": "Identity JS",
+        "email_verified": "true",
+    }
+    assert steps["updateAttributes"] == {
+        "result": "SUCCESS",
+        "details": {"CodeDeliveryDetailsList": []},
+    }
+    assert user.attributes["name"] == "Renamed JS"
+    assert steps["changePassword"] == {"result": "SUCCESS"}
+    assert passwords.check_user_password(user, NEW_PASSWORD)
+    assert steps["globalSignOut"] == {"result": "SUCCESS"}
+    assert steps["afterSignOut"] == {
+        "refused": True,
+        "code": "NotAuthorizedException",
+        "message": "Access Token has been revoked",
+    }
+    with pytest.raises(ClientError) as refreshed:
+        idp_public.initiate_auth(
+            ClientId=client["ClientId"],
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": steps["authenticateUser"]["refreshToken"]},
+        )
+    assert refreshed.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert steps["oldPassword"] == {
+        "accepted": False,
+        "code": "NotAuthorizedException",
+        "message": "Incorrect username or password.",
+    }
+    assert _claims(steps["newPassword"]["accessToken"])["sub"] == str(user.sub)
+
+
+def test_identity_js_sets_up_totp_in_mfa_setup_then_answers_totp_required(
+    idp: Any, pool: dict[str, Any], make_client: MakeClient, make_user: MakeUser, endpoint: str
+) -> None:
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"],
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="ON",
+    )
+    client = make_client()
+    user = make_user("jsmfa@example.com")
+
+    outcome = run_node(
+        "identity_js.js",
+        {
+            "scenario": "mfa",
+            "endpoint": endpoint,
+            "userPoolId": pool["Id"],
+            "clientId": client["ClientId"],
+            "username": "jsmfa@example.com",
+            "password": PASSWORD,
+        },
+        {"totpCode": _authenticator_app()},
+    )
+
+    assert outcome.get("done") is True, outcome
+    assert outcome["asked"] == ["totpCode", "totpCode"]
+    steps = outcome["steps"]
+    assert steps["authenticateUser"] == {"challenge": "mfaSetup", "challengeName": "MFA_SETUP"}
+    device = TotpDevice.objects.get(user=user)
+    assert device.verified
+    assert device.friendly_name == "Identity JS phone"
+    assert _claims(steps["verifySoftwareToken"]["accessToken"])["sub"] == str(user.sub)
+    assert steps["authenticateAgain"] == {
+        "challenge": "totpRequired",
+        "challengeName": "SOFTWARE_TOKEN_MFA",
+    }
+    assert _claims(steps["sendMFACode"]["idToken"])["email"] == "jsmfa@example.com"
+    me = idp.admin_get_user(UserPoolId=pool["Id"], Username="jsmfa@example.com")
+    assert me["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"]
