@@ -493,6 +493,10 @@ def login(request: HttpRequest) -> HttpResponse:
     ctx = hosted_context(request)
     notice, remembered = _take_notice(request)
     if request.method == "GET":
+        if ctx.oauth and "none" in request.GET.get("prompt", "").split():
+            # prompt=none never shows a page (OIDC Core §3.1.2.1): /oauth2/authorize
+            # answers it, with a code or login_required. /logout sends here with it.
+            return _see_other(f"/oauth2/authorize?{ctx.query.urlencode()}")
         sign_in = hosted_session.current_sign_in(request, ctx.pool)
         # With OAuth parameters /oauth2/authorize already decided a form is due (no
         # sign-in, prompt=login or max_age): always show it, so the two never loop.

@@ -233,3 +233,36 @@ def test_a_fresh_sign_in_satisfies_max_age_however_slow_the_redirect(
     tokens = redeem(public_url, client, secret, query_of(answer.headers["Location"])["code"])
     id_token = jwt.decode(tokens.json()["id_token"], options={"verify_signature": False})
     assert time.time() - id_token["auth_time"] < 10
+
+
+def test_prompt_none_never_shows_the_sign_in_form(
+    public_url: str, oauth_client: tuple[AppClient, str], make_user: Callable[..., Any]
+) -> None:
+    """/logout with a redirect_uri sends the browser to /login with the whole request,
+    prompt=none included; /login hands such a request back to /oauth2/authorize, which
+    answers login_required instead of a page."""
+    client, secret = oauth_client
+    make_user("ada@example.com")
+    request = {
+        "client_id": client.client_id,
+        "redirect_uri": CALLBACK,
+        "response_type": "code",
+        "scope": "openid",
+        "state": "quiet",
+    }
+    browser = requests.Session()
+    follow(browser, authorize_url(public_url, **request), credentials=("ada@example.com", PASSWORD))
+    silent = {**request, "prompt": "none"}
+    after_logout = query_of(follow(browser, f"{public_url}/logout?{urlencode(silent)}"))
+    assert after_logout == {
+        "error": "login_required",
+        "error_description": "The user is not signed in.",
+        "state": "quiet",
+        "iss": f"{public_url}/{client.pool_id}",
+    }
+    direct = query_of(follow(requests.Session(), f"{public_url}/login?{urlencode(silent)}"))
+    assert direct["error"] == "login_required"
+    # Signed in, prompt=none on /login gets the code without a page.
+    follow(browser, authorize_url(public_url, **request), credentials=("ada@example.com", PASSWORD))
+    code = query_of(follow(browser, f"{public_url}/login?{urlencode(silent)}"))["code"]
+    assert redeem(public_url, client, secret, code).status_code == 200
