@@ -266,3 +266,39 @@ def test_prompt_none_never_shows_the_sign_in_form(
     follow(browser, authorize_url(public_url, **request), credentials=("ada@example.com", PASSWORD))
     code = query_of(follow(browser, f"{public_url}/login?{urlencode(silent)}"))["code"]
     assert redeem(public_url, client, secret, code).status_code == 200
+
+
+def test_userinfo_takes_the_access_token_from_the_header_or_body_never_the_query(
+    public_url: str, oauth_client: tuple[AppClient, str], make_user: Callable[..., Any]
+) -> None:
+    """A token in the URL ends up in logs and Referers (RFC 6750 §2.3, RFC 9700 §2.4)."""
+    client, secret = oauth_client
+    make_user("ada@example.com")
+    callback = follow(
+        requests.Session(),
+        authorize_url(
+            public_url,
+            client_id=client.client_id,
+            redirect_uri=CALLBACK,
+            response_type="code",
+            scope="openid",
+        ),
+        credentials=("ada@example.com", PASSWORD),
+    )
+    access_token = redeem(public_url, client, secret, query_of(callback)["code"]).json()[
+        "access_token"
+    ]
+    url = f"{public_url}/oauth2/userInfo"
+    in_query = requests.get(f"{url}?{urlencode({'access_token': access_token})}", timeout=10)
+    assert in_query.status_code == 401
+    assert "sub" not in in_query.json()
+    assert in_query.headers["Cache-Control"] == "no-store"
+    twice = requests.post(
+        url,
+        data={"access_token": access_token},
+        headers={"Authorization": f"Bearer {access_token}"},
+        timeout=10,
+    )
+    assert twice.status_code == 400
+    assert twice.json()["error"] == "invalid_request"
+    assert requests.get(url, headers={"Authorization": f"bearer {access_token}"}, timeout=10).ok
