@@ -27,7 +27,10 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py bootstrap_demo
 	$(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
-		--access-logfile - --graceful-timeout 5
+		--access-logfile - --graceful-timeout 5 \
+		--access-logformat '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+# The access log names the path only (%(U)s): query strings carry codes and tokens
+# (/confirmUser?confirmation_code=…, /oauth2/idpresponse?code=…).
 
 # Extra pytest arguments for both suites, e.g. `make test PYTEST_ARGS="-x -k sign_up"`.
 PYTEST_ARGS ?=
