@@ -119,16 +119,17 @@ def test_a_planted_session_id_is_worthless_once_the_password_is_checked(
     )
     planted = SessionStore()
     planted.create()
-    browser.client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    planted_key = str(planted.session_key)
+    browser.client.cookies[settings.SESSION_COOKIE_NAME] = planted_key
     challenged = browser.submit(
         f"/login?{query(app_client['ClientId'])}",
         {"username": "fixed@example.com", "password": "Temporary-Pass-1"},
     )
     assert urllib.parse.urlsplit(challenged["Location"]).path == "/resetPassword"
-    assert browser.client.cookies[settings.SESSION_COOKIE_NAME].value != planted.session_key
+    assert browser.client.cookies[settings.SESSION_COOKIE_NAME].value != planted_key
 
     attacker = Browser()
-    attacker.client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    attacker.client.cookies[settings.SESSION_COOKIE_NAME] = planted_key
     hijack = attacker.client.get(challenged["Location"])
     assert hijack.status_code == 303
     assert urllib.parse.urlsplit(hijack["Location"]).path == "/login"
