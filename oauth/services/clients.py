@@ -300,6 +300,15 @@ def _check_urls(member: str, urls: Iterable[str]) -> None:
             raise InvalidParameterException(f"{member} must be absolute URLs: {url}")
         if "#" in url:
             raise InvalidParameterException(f"{member} must not include a fragment: {url}")
+        # Python and browsers read a backslash, a control character or userinfo in the
+        # authority differently (``http://evil\@127.0.0.1/cb`` is 127.0.0.1 to urlsplit and
+        # evil to a browser): refuse them so an exact match can never mean two hosts.
+        if "\\" in url or any(ord(char) < 0x21 or ord(char) == 0x7F for char in url):
+            raise InvalidParameterException(
+                f"{member} must not contain backslashes, spaces or control characters: {url}"
+            )
+        if "@" in parts.netloc:
+            raise InvalidParameterException(f"{member} must not include user info: {url}")
         scheme = parts.scheme.lower()
         if scheme == "http" and host not in LOOPBACK_HOSTS:
             raise InvalidParameterException(

@@ -293,6 +293,21 @@ INVALID_SETTINGS: list[tuple[dict[str, Any], str, str]] = [
     ),
     ({"LogoutURLs": ["/relative/logout"]}, "InvalidParameterException", "absolute"),
     (
+        {"CallbackURLs": ["http://evil.example\\@127.0.0.1/callback"]},
+        "InvalidParameterException",
+        "backslashes",
+    ),
+    (
+        {"CallbackURLs": ["http://evil.example@127.0.0.1/callback"]},
+        "InvalidParameterException",
+        "user info",
+    ),
+    (
+        {"LogoutURLs": ["https://myapp.com/log out"]},
+        "InvalidParameterException",
+        "regular expression pattern",
+    ),
+    (
         {"CallbackURLs": ["https://a.example/cb"], "DefaultRedirectURI": "https://b.example/cb"},
         "InvalidParameterException",
         "DefaultRedirectURI",
