@@ -45,3 +45,22 @@ def test_production_without_secret_key_refuses_to_start() -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY is required" in result.stderr
+
+
+def test_https_public_url_gives_host_prefixed_secure_cookies() -> None:
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env["PUBLIC_URL"] = "https://id.example.com"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == ["__Host-sessionid", "__Host-csrftoken", "True", "True"]
