@@ -57,6 +57,8 @@ _PAGE_ONLY_PARAMETERS = frozenset({"user_name", "confirmation_code"})
 _PENDING_KEY = "hosted_ui.pending"
 _CHALLENGE_KEY = "hosted_ui.challenge"
 _NOTICE_KEY = "hosted_ui.notice"
+# A sign-up no code went to, shown once by the next GET /signup (post/redirect/get).
+_AWAITING_CONFIRMATION_KEY = "hosted_ui.awaiting_confirmation"
 NOTICES = {
     "confirmed": _("Your account is confirmed. Sign in to continue."),
     "signed_up": _("Your account is ready. Sign in to continue."),
@@ -599,6 +601,15 @@ def reset_password(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     ctx = hosted_context(request)
+    if request.method == "GET":
+        awaiting = request.session.pop(_AWAITING_CONFIRMATION_KEY, None) or {}
+        if awaiting.get("client_id") == ctx.client.client_id:
+            return _render(
+                request,
+                "awaiting_confirmation.html",
+                {"username": awaiting["username"]},
+                ctx=ctx,
+            )
     form = hosted_forms.SignUpForm(
         request.POST if request.method == "POST" else None, pool=ctx.pool
     )
@@ -627,6 +638,15 @@ def signup(request: HttpRequest) -> HttpResponse:
             if result.confirmed:
                 _notify(request, "signed_up", username)
                 return _see_other(ctx.url("hosted_ui:login"))
+            if result.delivery is None:
+                # The pool verifies nothing, so no code was sent: only AdminConfirmSignUp
+                # confirms the user (awsdocs signing-up-users-in-your-app.md). The page
+                # says so instead of asking for a code that does not exist.
+                request.session[_AWAITING_CONFIRMATION_KEY] = {
+                    "client_id": ctx.client.client_id,
+                    "username": username,
+                }
+                return _see_other(ctx.url("hosted_ui:signup"))
             _remember(request, ctx, username, result.delivery)
             return _see_other(ctx.url("hosted_ui:confirm_user"))
     return _render(
