@@ -17,7 +17,9 @@ the client, sealed with AES-GCM under a key derived from SECRET_KEY: ``SECRET_BL
 carries the SRP handshake (real clients send no Session with PASSWORD_VERIFIER, reference
 §2.2) and ``Session`` the pending challenge. Both expire after the client's
 AuthSessionValidity and are single-use (their ids are remembered in the cache until they
-expire).
+expire). With the shared cache unreachable, the ids are remembered in this process's memory
+(core.cache): a replay to the same process is still refused, one to another worker within
+the outage is not, which is the degraded guarantee chosen over refusing every sign-in.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from accounts.models import AuditEvent, PoolUser, UserPool, UserStatus
 from accounts.selectors import get_user_by_alias
 from accounts.services import attributes as attribute_rules
 from accounts.services import lockout, mfa, passwords, pools, srp
+from core.cache import add_once
 from core.errors import (
     CodeMismatchException,
     InvalidParameterException,
@@ -984,8 +987,10 @@ def _check_not_expired(client: AppClient, payload: Mapping[str, Any]) -> None:
 
 
 def _consume(nonce: str, lifetime: int) -> None:
-    """Mark a Session / SECRET_BLOCK used; a second use is refused until it has expired."""
-    if not cache.add(f"tessera:auth-session-used:{nonce}", 1, timeout=lifetime + 60):
+    """Mark a Session / SECRET_BLOCK used; a second use is refused until it has expired
+    (per process while the shared cache is down, see the module docstring)."""
+    key = f"tessera:auth-session-used:{nonce}"
+    if not add_once(cache, key, timeout=lifetime + 60, purpose="auth-session single use"):
         raise NotAuthorizedException(_SESSION_REUSED)
 
 

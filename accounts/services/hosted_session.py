@@ -6,7 +6,9 @@ The cookie is signed (``django.core.signing``) and names the user, the moment of
 and a random session id. A cookie per pool keeps pools apart: signing in to one pool
 never signs you in to another. Signing out (``end_sign_in``) deletes the cookie and
 remembers its session id in the cache until the cookie would have expired, so a copied
-cookie is dead server-side too (OWASP ASVS 7.4.1). GlobalSignOut, disabling and deleting
+cookie is dead server-side too (OWASP ASVS 7.4.1); with the shared cache unreachable,
+this process's memory remembers it instead (core.cache), so only the worker that signed the
+browser out refuses the copy until the cookie expires. GlobalSignOut, disabling and deleting
 the user end every sign-in through ``PoolUser.tokens_valid_after`` and ``enabled``.
 """
 
@@ -22,10 +24,12 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import PoolUser, UserPool
+from core.cache import is_remembered, remember
 
 SIGN_IN_SECONDS = 3600
 _SALT = "tessera.hosted_session"
 _ENDED_KEY = "hosted-session-ended:{}"
+_ENDED_PURPOSE = "hosted sign-out deny-list"
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,9 @@ def current_sign_in(request: HttpRequest, pool: UserPool) -> SignIn | None:
     if not isinstance(payload, dict) or payload.get("p") != pool.id:
         return None
     session_id = str(payload.get("s") or "")
-    if not session_id or cache.get(_ENDED_KEY.format(session_id)):
+    if not session_id or is_remembered(
+        cache, _ENDED_KEY.format(session_id), purpose=_ENDED_PURPOSE
+    ):
         return None
     user_id = payload.get("u")
     if not isinstance(user_id, int):
@@ -113,5 +119,10 @@ def end_sign_in(request: HttpRequest, response: HttpResponse, pool: UserPool) ->
         except signing.BadSignature:
             payload = None
         if isinstance(payload, dict) and payload.get("s"):
-            cache.set(_ENDED_KEY.format(payload["s"]), True, timeout=SIGN_IN_SECONDS)
+            remember(
+                cache,
+                _ENDED_KEY.format(payload["s"]),
+                timeout=SIGN_IN_SECONDS,
+                purpose=_ENDED_PURPOSE,
+            )
     response.delete_cookie(cookie_name(pool), path="/", samesite="Lax")

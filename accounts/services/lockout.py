@@ -13,30 +13,24 @@ this process's memory, deliberately neither failing open nor closed: failing clo
 turn a cache outage into refusing every sign-in (and a 500 from the connection error), and
 failing open would let guessing run unthrottled for as long as the outage lasts. Counted
 per process, the waits still apply, only split across workers (an attacker gets at most
-``FREE_FAILURES`` free tries per process), and each fallback is logged as a warning.
+``FREE_FAILURES`` free tries per process), and each fallback is logged as a warning
+(core.cache.resilient).
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
 from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.locmem import LocMemCache
-from redis.exceptions import RedisError
 
+from core.cache import resilient
 from core.errors import NotAuthorizedException
 
-logger = logging.getLogger("tessera")
 T = TypeVar("T")
-# What a cache backend raises when its server is unreachable: redis-py's errors, and the
-# socket's OSError (ConnectionRefusedError, TimeoutError) from other backends.
-_STORE_ERRORS = (RedisError, OSError)
-_LOCAL_STORE = LocMemCache("tessera-lockout-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
 
 FREE_FAILURES = 5
 FIRST_WAIT_SECONDS = 1
@@ -74,11 +68,7 @@ def wait_after(failures: int) -> int:
 
 def _with_store(operation: Callable[[BaseCache], T]) -> T:
     """Run ``operation`` on the shared cache, or on this process's memory when it is down."""
-    try:
-        return operation(cache)
-    except _STORE_ERRORS as exc:
-        logger.warning("lockout store unavailable (%s); counting in this process", exc)
-        return operation(_LOCAL_STORE)
+    return resilient(cache, operation, purpose="lockout")
 
 
 def locked_for(subject: str) -> float:

@@ -1,0 +1,195 @@
+"""Sign-in with the shared cache (Redis) unreachable: no 500, and what the cache guarantees
+(single-use challenge sessions and SRP handshakes, the hosted UI's sign-out deny-list)
+still holds within this process (core/cache.py)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+from botocore.exceptions import ClientError
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
+from pycognito.aws_srp import AWSSRP
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from accounts.services import auth_flows, hosted_session, lockout
+from core.cache import add_once, is_remembered, remember
+from tests.hosted_ui.conftest import Browser
+
+PASSWORD = "Correct-Horse-9-Battery"
+NEW_PASSWORD = "Another-Horse-7-Battery"
+SESSION_REUSED = (
+    "NotAuthorizedException",
+    "Invalid session for the user, session can only be used once.",
+)
+
+
+class _UnreachableCache:
+    """A cache whose server is down: every call fails as redis-py fails."""
+
+    def __getattr__(self, name: str) -> Any:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+
+        return refuse
+
+
+@pytest.fixture
+def redis_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every module that keeps state in the shared cache finds it unreachable (the live
+    server runs in this process, so the patch reaches its requests too)."""
+    for module in (lockout, auth_flows, hosted_session):
+        monkeypatch.setattr(module, "cache", _UnreachableCache())
+
+
+def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    error = exc.value.response["Error"]
+    return error["Code"], error["Message"]
+
+
+def _client(idp: Any, pool_id: str, **settings: Any) -> dict[str, Any]:
+    return dict(
+        idp.create_user_pool_client(UserPoolId=pool_id, ClientName="outage", **settings)[
+            "UserPoolClient"
+        ]
+    )
+
+
+def _user(idp: Any, pool_id: str, email: str, *, permanent: bool = True) -> None:
+    idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(
+        UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=permanent
+    )
+
+
+def test_password_sign_in_and_new_password_required_work_and_the_session_is_single_use(
+    idp: Any, idp_public: Any, pool: dict[str, Any], redis_down: None
+) -> None:
+    client = _client(idp, pool["Id"], ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])
+    _user(idp, pool["Id"], "temp@example.com", permanent=False)
+
+    def sign_in(password: str) -> dict[str, Any]:
+        return dict(
+            idp_public.initiate_auth(
+                ClientId=client["ClientId"],
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "temp@example.com", "PASSWORD": password},
+            )
+        )
+
+    challenge = sign_in(PASSWORD)
+    assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+
+    def answer() -> dict[str, Any]:
+        return dict(
+            idp_public.respond_to_auth_challenge(
+                ClientId=client["ClientId"],
+                ChallengeName="NEW_PASSWORD_REQUIRED",
+                Session=challenge["Session"],
+                ChallengeResponses={"USERNAME": "temp@example.com", "NEW_PASSWORD": NEW_PASSWORD},
+            )
+        )
+
+    assert "AccessToken" in answer()["AuthenticationResult"]
+    with pytest.raises(ClientError) as replayed:
+        answer()
+    assert _error(replayed) == SESSION_REUSED
+
+    assert "AccessToken" in sign_in(NEW_PASSWORD)["AuthenticationResult"]
+    with pytest.raises(ClientError) as wrong:
+        sign_in(PASSWORD)
+    assert _error(wrong) == ("NotAuthorizedException", "Incorrect username or password.")
+
+
+def test_srp_handshake_works_and_a_replayed_password_verifier_is_refused(
+    idp: Any, idp_public: Any, pool: dict[str, Any], redis_down: None
+) -> None:
+    client = _client(idp, pool["Id"])
+    _user(idp, pool["Id"], "srp@example.com")
+    srp_client = AWSSRP(
+        username="srp@example.com",
+        password=PASSWORD,
+        pool_id=pool["Id"],
+        client_id=client["ClientId"],
+        client=idp_public,
+    )
+
+    sent = srp_client.get_auth_params()
+    step = idp_public.initiate_auth(
+        ClientId=client["ClientId"], AuthFlow="USER_SRP_AUTH", AuthParameters=sent
+    )
+    responses = srp_client.process_challenge(step["ChallengeParameters"], sent)
+
+    def answer() -> dict[str, Any]:
+        return dict(
+            idp_public.respond_to_auth_challenge(
+                ClientId=client["ClientId"],
+                ChallengeName="PASSWORD_VERIFIER",
+                ChallengeResponses=responses,
+            )
+        )
+
+    assert "AccessToken" in answer()["AuthenticationResult"]
+    with pytest.raises(ClientError) as replayed:
+        answer()
+    assert _error(replayed) == SESSION_REUSED
+    # pycognito's whole handshake, start to finish.
+    assert "IdToken" in srp_client.authenticate_user()["AuthenticationResult"]
+
+
+def test_hosted_sign_in_and_sign_out_work_and_a_copied_cookie_stays_dead(
+    idp: Any, pool: dict[str, Any], redis_down: None
+) -> None:
+    logout_url = "https://app.example/signed-out"
+    client_id = _client(idp, pool["Id"], LogoutURLs=[logout_url])["ClientId"]
+    _user(idp, pool["Id"], "web@example.com")
+    browser = Browser()
+
+    def signed_in() -> bool:
+        page = browser.client.get(f"/login?client_id={client_id}")
+        assert page.status_code == 200
+        return "You are signed in as" in page.content.decode()
+
+    landed = browser.submit(
+        f"/login?client_id={client_id}", {"username": "web@example.com", "password": PASSWORD}
+    )
+    assert landed.status_code == 303
+    assert signed_in()
+    cookie_name = f"tessera_{pool['Id']}"
+    copied = browser.client.cookies[cookie_name].value
+
+    signed_out = browser.client.get(f"/logout?client_id={client_id}&logout_uri={logout_url}")
+    assert signed_out.status_code == 303
+    assert signed_out["Location"] == logout_url
+    assert not signed_in()
+    # Put back, the cookie is refused: this process remembers its session ended.
+    browser.client.cookies[cookie_name] = copied
+    assert not signed_in()
+
+
+def test_what_a_process_remembered_during_the_outage_it_still_refuses_after_it() -> None:
+    shared = LocMemCache("tessera-test-recovered-shared", {})
+    down = cast(BaseCache, _UnreachableCache())
+
+    assert add_once(down, "used-nonce", timeout=60, purpose="test single use")
+    assert not add_once(down, "used-nonce", timeout=60, purpose="test single use")
+    # The shared store is back and never saw the nonce: this process still refuses it.
+    assert not add_once(shared, "used-nonce", timeout=60, purpose="test single use")
+    assert add_once(shared, "fresh-nonce", timeout=60, purpose="test single use")
+    assert not add_once(shared, "fresh-nonce", timeout=60, purpose="test single use")
+
+    remember(down, "ended-session", timeout=60, purpose="test deny-list")
+    assert is_remembered(down, "ended-session", purpose="test deny-list")
+    assert is_remembered(shared, "ended-session", purpose="test deny-list")
+    assert not is_remembered(shared, "live-session", purpose="test deny-list")
+    # Purposes keep separate fallback stores.
+    assert not is_remembered(shared, "used-nonce", purpose="test deny-list")
