@@ -15,6 +15,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.services import auth_flows, hosted_session, lockout
 from core.cache import add_once, is_remembered, remember
+from oauth.services import domains
 from tests.hosted_ui.conftest import Browser
 
 PASSWORD = "Correct-Horse-9-Battery"
@@ -193,3 +194,15 @@ def test_what_a_process_remembered_during_the_outage_it_still_refuses_after_it()
     assert not is_remembered(shared, "live-session", purpose="test deny-list")
     # Purposes keep separate fallback stores.
     assert not is_remembered(shared, "used-nonce", purpose="test deny-list")
+
+
+def test_domain_changes_commit_without_a_500(idp: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The host-lookup cache is forgotten after commit; with it down the change still lands."""
+    monkeypatch.setattr(domains, "cache", _UnreachableCache())
+    pool_id = idp.create_user_pool(PoolName="domains")["UserPool"]["Id"]
+
+    idp.create_user_pool_domain(UserPoolId=pool_id, Domain="outage-prefix")
+    described = idp.describe_user_pool_domain(Domain="outage-prefix")["DomainDescription"]
+    assert described["UserPoolId"] == pool_id
+    idp.delete_user_pool_domain(UserPoolId=pool_id, Domain="outage-prefix")
+    assert idp.describe_user_pool_domain(Domain="outage-prefix")["DomainDescription"] == {}

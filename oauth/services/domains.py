@@ -61,7 +61,8 @@ def cloudfront_domain() -> str:
 
 
 def _forget_host(host: str) -> None:
-    transaction.on_commit(lambda: cache.delete(_HOST_KEY.format(host)))
+    # robust: with the cache down this logs instead of a 500 after the change committed.
+    transaction.on_commit(lambda: cache.delete(_HOST_KEY.format(host)), robust=True)
 
 
 def _check_domain(domain: str, custom: bool) -> None:
