@@ -4,18 +4,18 @@ still holds within this process (core/cache.py)."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
+from django.core.cache import cache
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from pycognito.aws_srp import AWSSRP
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from accounts.services import auth_flows, hosted_session, lockout
 from core.cache import add_once, is_remembered, remember
-from oauth.services import domains
 from tests.hosted_ui.conftest import Browser
 
 PASSWORD = "Correct-Horse-9-Battery"
@@ -36,12 +36,27 @@ class _UnreachableCache:
         return refuse
 
 
+def _closed_port() -> int:
+    """A local port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture
-def redis_down(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every module that keeps state in the shared cache finds it unreachable (the live
-    server runs in this process, so the patch reaches its requests too)."""
-    for module in (lockout, auth_flows, hosted_session):
-        monkeypatch.setattr(module, "cache", _UnreachableCache())
+def redis_down(settings: Any) -> None:
+    """The configured cache is a Redis server that is down: every module reaches it through
+    django.core.cache and gets redis-py's own ConnectionError, as in production (Django
+    drops its cache connections when CACHES changes, the live server's thread included)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    with pytest.raises(RedisConnectionError):
+        cache.get("tessera:outage-probe")
 
 
 def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
@@ -196,9 +211,8 @@ def test_what_a_process_remembered_during_the_outage_it_still_refuses_after_it()
     assert not is_remembered(shared, "used-nonce", purpose="test deny-list")
 
 
-def test_domain_changes_commit_without_a_500(idp: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_domain_changes_commit_without_a_500(idp: Any, redis_down: None) -> None:
     """The host-lookup cache is forgotten after commit; with it down the change still lands."""
-    monkeypatch.setattr(domains, "cache", _UnreachableCache())
     pool_id = idp.create_user_pool(PoolName="domains")["UserPool"]["Id"]
 
     idp.create_user_pool_domain(UserPoolId=pool_id, Domain="outage-prefix")
