@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent, PoolUser, UserPool, UserStatus
+from accounts.selectors import get_user_by_alias
 from accounts.services import attributes as attribute_rules
 from accounts.services import codes, notifications, passwords, users
 from accounts.services.notifications import CodeDelivery
@@ -70,6 +71,14 @@ def _verification_attribute(pool: UserPool, attributes: Mapping[str, str]) -> st
         if name in pool.auto_verified_attributes and attributes.get(name):
             return name
     return None
+
+
+def confirmation_channel(pool: UserPool, username: str) -> str | None:
+    """The attribute a confirmation code for ``username`` would go to (ResendConfirmationCode),
+    or None when the pool verifies nothing the user has: then only AdminConfirmSignUp can
+    confirm them."""
+    user = get_user_by_alias(pool, username)
+    return _verification_attribute(pool, user.attributes) if user is not None else None
 
 
 @transaction.atomic

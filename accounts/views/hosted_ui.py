@@ -521,6 +521,14 @@ def login(request: HttpRequest) -> HttpResponse:
                 client=ctx.client, username=username, password=form.cleaned_data["password"]
             )
         except UserNotConfirmedException:
+            if sign_up_service.confirmation_channel(ctx.pool, username) is None:
+                # No code can reach this user (the pool verifies nothing they have): the
+                # page says an administrator must confirm them, as after such a sign-up.
+                request.session[_AWAITING_CONFIRMATION_KEY] = {
+                    "client_id": ctx.client.client_id,
+                    "username": username,
+                }
+                return _see_other(ctx.url("hosted_ui:signup"))
             _remember(request, ctx, username, None)
             _notify(request, "not_confirmed", username)
             return _see_other(ctx.url("hosted_ui:confirm_user"))

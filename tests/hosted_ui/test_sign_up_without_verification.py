@@ -124,3 +124,23 @@ def test_the_awaiting_page_belongs_to_the_client_that_signed_up(
     other = browser.client.get(f"/signup?client_id={app_client['ClientId']}")
     assert "Sign up with a new account" in other.content.decode()
     assert "An administrator must confirm" not in other.content.decode()
+
+
+def test_an_unconfirmed_user_who_cannot_get_a_code_is_told_to_wait_at_sign_in(
+    browser: Browser, unverified_pool: dict[str, Any], unverified_app_client: dict[str, Any]
+) -> None:
+    """Signing in before the administrator confirmed: no code page (no code can be sent),
+    the same awaiting-confirmation page instead."""
+    client_id = unverified_app_client["ClientId"]
+    email = "hopper@example.com"
+    browser.submit(f"/signup?{query(client_id)}", {"email": email, "password": PASSWORD})
+    browser.client.get(f"/signup?{query(client_id)}")  # the one-time awaiting page
+
+    refused = browser.submit(
+        f"/login?{query(client_id)}", {"username": email, "password": PASSWORD}
+    )
+    assert refused.status_code == 303
+    assert urllib.parse.urlsplit(refused["Location"]).path == "/signup"
+    page = unescape(browser.client.get(refused["Location"]).content.decode())
+    assert AWAITING["en"][1] in page
+    assert "/confirmUser" not in page
