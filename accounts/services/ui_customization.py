@@ -223,9 +223,11 @@ def effective_customization(pool: UserPool, client_id: str | None) -> Customizat
     return Customization(pool_id=pool.id, client_id=client_id or ALL_CLIENTS)
 
 
-def get_logo(pool_id: str, client_id: str) -> tuple[bytes, str] | None:
+def get_logo(pool_id: str, client_id: str, version: str) -> tuple[bytes, str] | None:
+    """The logo served at a versioned URL; None for another (stale) version, whose URL
+    browsers may cache for good."""
     row = (
-        UICustomization.objects.filter(pool_id=pool_id, client_id=client_id)
+        UICustomization.objects.filter(pool_id=pool_id, client_id=client_id, css_version=version)
         .exclude(image_type="")
         .only("image", "image_type")
         .first()
@@ -235,6 +237,11 @@ def get_logo(pool_id: str, client_id: str) -> tuple[bytes, str] | None:
     return bytes(row.image), row.image_type
 
 
-def get_css(pool_id: str, client_id: str) -> str | None:
-    row = UICustomization.objects.filter(pool_id=pool_id, client_id=client_id).only("css").first()
+def get_css(pool_id: str, client_id: str, version: str) -> str | None:
+    """The CSS served at a versioned URL; None for another (stale) version."""
+    row = (
+        UICustomization.objects.filter(pool_id=pool_id, client_id=client_id, css_version=version)
+        .only("css")
+        .first()
+    )
     return row.css if row is not None and row.css else None

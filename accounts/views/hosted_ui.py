@@ -829,11 +829,12 @@ def error(request: HttpRequest) -> HttpResponse:
 def customization_css(
     request: HttpRequest, pool_id: str, client_id: str, version: str
 ) -> HttpResponse:
-    css = ui_customization.get_css(pool_id, client_id)
+    css = ui_customization.get_css(pool_id, client_id, version)
     if css is None:
         raise Http404
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
-    # The version is in the URL: a new SetUICustomization gives a new URL.
+    # The version is in the URL and must be the current one: a new SetUICustomization
+    # gives a new URL, and an old URL no longer answers, so caching it for good is safe.
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
 
@@ -842,7 +843,7 @@ def customization_css(
 def customization_logo(
     request: HttpRequest, pool_id: str, client_id: str, version: str
 ) -> HttpResponse:
-    logo = ui_customization.get_logo(pool_id, client_id)
+    logo = ui_customization.get_logo(pool_id, client_id, version)
     if logo is None:
         raise Http404
     image, media_type = logo

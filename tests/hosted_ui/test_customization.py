@@ -129,3 +129,26 @@ def test_logo_must_be_png_or_jpeg_of_at_most_100_kb(idp: Any, pool: dict[str, An
     jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 64 + b"\xff\xd9"
     saved = call(UserPoolId=pool["Id"], ClientId="ALL", ImageFile=jpeg)["UICustomization"]
     assert saved["ImageUrl"].startswith("http")
+
+
+def test_an_old_versioned_asset_url_no_longer_answers(
+    idp: Any, pool: dict[str, Any], browser: Browser
+) -> None:
+    """Asset URLs are cached for a year, so only the current version may answer: an old URL
+    must not serve today's CSS or logo under yesterday's name."""
+    first = idp.set_ui_customization(
+        UserPoolId=pool["Id"], ClientId="ALL", CSS=POOL_CSS, ImageFile=_png()
+    )["UICustomization"]
+    second = idp.set_ui_customization(
+        UserPoolId=pool["Id"],
+        ClientId="ALL",
+        CSS=".label-customizable { font-weight: 400; }",
+        ImageFile=_png(3, 1),
+    )["UICustomization"]
+    assert first["CSSVersion"] != second["CSSVersion"]
+    old_css = f"/ui/{pool['Id']}/ALL/style/{first['CSSVersion']}.css"
+    new_css = f"/ui/{pool['Id']}/ALL/style/{second['CSSVersion']}.css"
+    assert browser.client.get(old_css).status_code == 404
+    assert browser.client.get(new_css).status_code == 200
+    assert browser.client.get(urllib.parse.urlsplit(first["ImageUrl"]).path).status_code == 404
+    assert browser.client.get(urllib.parse.urlsplit(second["ImageUrl"]).path).status_code == 200
