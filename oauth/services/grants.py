@@ -3,7 +3,8 @@ and ``/oauth2/revoke`` (RFC 6749 §4, OIDC Core §3.1, reference §4).
 
 Authorization codes are django-oauth-toolkit ``Grant`` rows holding the code's SHA-256,
 valid 5 minutes (Cognito) and single use: redeeming one marks it, and a second redemption
-revokes every token the first one bought (RFC 9700 §4.2.4). Every token comes from
+revokes every token the first one bought (RFC 9700 §4.2.4) — even when it arrives while the
+first is still minting them (see ``_revoke_what_the_code_bought``). Every token comes from
 ``oauth.services.tokens`` — the one minting path the user-pool API uses too — so refresh,
 revocation and sign-out act on the same DOT rows. Client secrets are checked against
 ``AppClient.secret_digest`` (keyed HMAC, constant time), never with DOT's PBKDF2 hasher.
@@ -39,6 +40,10 @@ from oauth.services.authorize import OPENID_SCOPE, AuthorizeRequest
 CODE_SECONDS = 300
 CODE_BYTES = 32
 PKCE_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+# What a replay writes to ``Grant.origin_jti`` when the first redemption has not recorded
+# its token family yet: the nil UUID (RFC 9562 §5.9) is never a family, and a non-null
+# value makes that redemption's own write fail, so it revokes what it minted.
+NO_FAMILY = uuid.UUID(int=0)
 
 
 class OAuthError(Exception):
@@ -152,6 +157,38 @@ def _pkce_matches(grant: Grant, verifier: str | None) -> bool:
     return hmac.compare_digest(computed, grant.code_challenge)
 
 
+def _already_used() -> OAuthError:
+    return OAuthError("invalid_grant", "The authorization code has already been used.")
+
+
+def _revoke_what_the_code_bought(grant_pk: int) -> None:
+    """A replay (RFC 6749 §4.1.2: revoke the tokens the code bought, RFC 9700 §4.2.4).
+
+    The first redemption mints its tokens after claiming the code and only then records
+    their family, so a replay can come in between. Both sides race for the same null
+    ``origin_jti`` with one conditional UPDATE each, so exactly one wins: if the replay
+    wins it writes ``NO_FAMILY`` and the first redemption, whose write then fails,
+    revokes its own tokens (``_record_family``); if the first wins, its tokens are
+    committed and the replay revokes their family here.
+    """
+    unrecorded = Grant.objects.filter(pk=grant_pk, origin_jti__isnull=True)
+    if unrecorded.update(origin_jti=NO_FAMILY):
+        return
+    family = Grant.objects.filter(pk=grant_pk).values_list("origin_jti", flat=True).first()
+    if family is not None and family != NO_FAMILY:
+        tokens.revoke_token_family(family)
+
+
+def _record_family(grant: Grant, token_set: tokens.TokenSet) -> None:
+    """Write the family of the tokens just minted on the grant, unless a replay got there
+    first: then those tokens are revoked before anyone sees them."""
+    family = uuid.UUID(str(_unverified_claims(token_set.access_token)["origin_jti"]))
+    unrecorded = Grant.objects.filter(pk=grant.pk, origin_jti__isnull=True)
+    if not unrecorded.update(origin_jti=family):
+        tokens.revoke_token_family(family)
+        raise _already_used()
+
+
 def _claim_grant(client: AppClient, code: str) -> Grant:
     invalid = OAuthError("invalid_grant", "The authorization code is invalid.")
     grant = Grant.objects.select_related("user").filter(code=_checksum(code)).first()
@@ -164,10 +201,8 @@ def _claim_grant(client: AppClient, code: str) -> Grant:
         redeemed=now, updated=now
     )
     if not claimed:
-        replayed = Grant.objects.filter(pk=grant.pk).values_list("origin_jti", flat=True).first()
-        if replayed is not None:
-            tokens.revoke_token_family(replayed)
-        raise OAuthError("invalid_grant", "The authorization code has already been used.")
+        _revoke_what_the_code_bought(grant.pk)
+        raise _already_used()
     if grant.is_expired():
         raise OAuthError("invalid_grant", "The authorization code has expired.")
     return grant
@@ -196,8 +231,7 @@ def redeem_authorization_code(
         scopes=scopes,
         nonce=grant.nonce or None,
     )
-    family = uuid.UUID(str(_unverified_claims(token_set.access_token)["origin_jti"]))
-    Grant.objects.filter(pk=grant.pk).update(origin_jti=family)
+    _record_family(grant, token_set)
     return _token_body(token_set, scopes)
 
 
