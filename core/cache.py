@@ -10,17 +10,27 @@ process for as long as the outage lasts. What a process remembered during the ou
 remembered by it afterwards (``add_once`` and ``is_remembered`` consult both stores), so a
 session used or ended in that window is not accepted again by the same process once the
 shared store is back; other processes never saw it, which is the degraded part.
+
+A Redis that hangs (accepts the connection, never answers; or a blackholed host) costs the
+socket timeout on every call, and a sign-in makes several. So a failure opens a circuit
+breaker (Nygard, "Release It!", Circuit Breaker): for ``RETRY_AFTER_SECONDS`` this process
+goes straight to its memory for that store, then lets one call try the store again while
+the others keep using memory. One warning per outage, one notice when the store is back.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+import weakref
 from collections.abc import Callable
 from functools import cache as memoize
 from typing import TypeVar
 
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.signals import setting_changed
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("tessera")
@@ -29,6 +39,84 @@ T = TypeVar("T")
 # socket's OSError (ConnectionRefusedError, TimeoutError) from other backends.
 STORE_ERRORS = (RedisError, OSError)
 _LOCAL_MAX_ENTRIES = 100_000
+# Long enough that a hanging store costs one socket timeout per interval, not one per call;
+# short enough that a recovered store is back in use within seconds.
+RETRY_AFTER_SECONDS = 5.0
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+class CircuitBreaker:
+    """Whether to call a shared store that recently failed. Closed: call it. Open: skip it
+    until ``retry_at``, then let exactly one caller try it (the others still skip it) until
+    that trial succeeds (closed again) or fails (open for another interval)."""
+
+    def __init__(self, *, retry_after: float = RETRY_AFTER_SECONDS) -> None:
+        self.retry_after = retry_after
+        self._lock = threading.Lock()
+        self._open = False
+        self._retry_at = 0.0
+
+    def allow(self) -> bool:
+        """Whether this call may use the shared store."""
+        with self._lock:
+            if not self._open:
+                return True
+            now = _now()
+            if now < self._retry_at:
+                return False
+            # This caller is the trial; everyone else skips the store while it runs.
+            self._retry_at = now + self.retry_after
+            return True
+
+    def succeeded(self, *, purpose: str) -> None:
+        with self._lock:
+            was_open, self._open = self._open, False
+        if was_open:
+            logger.info("%s: shared cache reachable again; using it", purpose)
+
+    def failed(self, exc: BaseException, *, purpose: str) -> None:
+        with self._lock:
+            was_open, self._open = self._open, True
+            self._retry_at = _now() + self.retry_after
+        if not was_open:
+            logger.warning(
+                "%s: shared cache unavailable (%s); using this process's memory, "
+                "retrying it every %gs",
+                purpose,
+                exc,
+                self.retry_after,
+            )
+
+
+_breakers: dict[int, tuple[weakref.ReferenceType[object], CircuitBreaker]] = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker_for(shared: BaseCache) -> CircuitBreaker:
+    """This process's breaker for ``shared``, one per store object, shared by every purpose
+    (one outage, noticed by any caller, spares them all). Keyed by identity because
+    ``django.core.cache.cache`` (a ConnectionProxy) defines ``__eq__`` and is unhashable;
+    the weak reference tells a reused ``id`` from the store it was made for."""
+    with _breakers_lock:
+        entry = _breakers.get(id(shared))
+        if entry is not None and entry[0]() is shared:
+            return entry[1]
+        breaker = CircuitBreaker()
+        _breakers[id(shared)] = (weakref.ref(shared), breaker)
+        return breaker
+
+
+def _forget_breakers(*, setting: str, **kwargs: object) -> None:
+    """A changed CACHES setting (tests) is a different shared store: start closed."""
+    if setting == "CACHES":
+        with _breakers_lock:
+            _breakers.clear()
+
+
+setting_changed.connect(_forget_breakers, dispatch_uid="tessera.core.cache.forget_breakers")
 
 
 @memoize
@@ -41,15 +129,18 @@ def local_store(purpose: str) -> BaseCache:
 
 def resilient(shared: BaseCache, operation: Callable[[BaseCache], T], *, purpose: str) -> T:
     """Run ``operation`` on ``shared``, or on this process's store for ``purpose`` when the
-    shared one is unreachable. ``operation`` may run twice (a part on each store), so it
-    must be safe to repeat."""
-    try:
-        return operation(shared)
-    except STORE_ERRORS as exc:
-        logger.warning(
-            "%s: shared cache unavailable (%s); using this process's memory", purpose, exc
-        )
+    shared one is unreachable or failed within the last ``RETRY_AFTER_SECONDS``.
+    ``operation`` may run twice (a part on each store), so it must be safe to repeat."""
+    breaker = breaker_for(shared)
+    if not breaker.allow():
         return operation(local_store(purpose))
+    try:
+        result = operation(shared)
+    except STORE_ERRORS as exc:
+        breaker.failed(exc, purpose=purpose)
+        return operation(local_store(purpose))
+    breaker.succeeded(purpose=purpose)
+    return result
 
 
 def add_once(shared: BaseCache, key: str, *, timeout: int, purpose: str) -> bool:

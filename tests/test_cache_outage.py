@@ -4,8 +4,12 @@ still holds within this process (core/cache.py)."""
 
 from __future__ import annotations
 
+import logging
 import socket
+import threading
+from collections.abc import Iterator
 from typing import Any, cast
+from unittest import mock
 
 import pytest
 from botocore.exceptions import ClientError
@@ -14,8 +18,16 @@ from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from pycognito.aws_srp import AWSSRP
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from core.cache import add_once, is_remembered, remember
+from core.cache import (
+    RETRY_AFTER_SECONDS,
+    add_once,
+    is_remembered,
+    local_store,
+    remember,
+    resilient,
+)
 from tests.hosted_ui.conftest import Browser
 
 PASSWORD = "Correct-Horse-9-Battery"
@@ -220,3 +232,178 @@ def test_domain_changes_commit_without_a_500(idp: Any, redis_down: None) -> None
     assert described["UserPoolId"] == pool_id
     idp.delete_user_pool_domain(UserPoolId=pool_id, Domain="outage-prefix")
     assert idp.describe_user_pool_domain(Domain="outage-prefix")["DomainDescription"] == {}
+
+
+class _CountingCache:
+    """A store that counts the calls it receives; fails as redis-py does while ``down``."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.down = True
+        self.healthy = LocMemCache("tessera-test-counting", {})
+
+    def get(self, key: str) -> Any:
+        self.calls += 1
+        if self.down:
+            raise RedisTimeoutError("Timeout reading from 127.0.0.1:6379")
+        return self.healthy.get(key)
+
+
+class _FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Iterator[_FakeClock]:
+    fake = _FakeClock()
+    with mock.patch("core.cache._now", fake):
+        yield fake
+
+
+def test_after_a_failure_the_shared_store_is_skipped_for_the_interval_then_tried_again(
+    clock: _FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = _CountingCache()
+    shared = cast(BaseCache, store)
+    other = LocMemCache("tessera-test-other-store", {})
+
+    def read(cache_store: BaseCache) -> Any:
+        return cache_store.get("counter")
+
+    with caplog.at_level(logging.INFO, logger="tessera"):
+        assert resilient(shared, read, purpose="test breaker") is None
+        assert store.calls == 1
+        # Open: every call within the interval goes straight to this process's memory.
+        local_store("test breaker").set("counter", 7)
+        for _ in range(5):
+            clock.now += 0.9
+            assert resilient(shared, read, purpose="test breaker") == 7
+        assert store.calls == 1
+        # Another store has its own breaker, closed.
+        other.set("counter", 3)
+        assert resilient(cast(BaseCache, other), read, purpose="test breaker") == 3
+
+        # The interval is over: one call tries the store again; it still fails.
+        clock.now += RETRY_AFTER_SECONDS
+        assert resilient(shared, read, purpose="test breaker") == 7
+        assert store.calls == 2
+        clock.now += RETRY_AFTER_SECONDS - 0.1
+        assert resilient(shared, read, purpose="test breaker") == 7
+        assert store.calls == 2
+
+        # Back: the next trial succeeds and from then on every call uses the store.
+        store.down = False
+        store.healthy.set("counter", 42)
+        clock.now += 0.1
+        assert resilient(shared, read, purpose="test breaker") == 42
+        assert resilient(shared, read, purpose="test breaker") == 42
+        assert store.calls == 4
+
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 2, messages
+    assert "test breaker: shared cache unavailable" in messages[0]
+    assert "Timeout reading from 127.0.0.1:6379" in messages[0]
+    assert messages[1] == "test breaker: shared cache reachable again; using it"
+
+
+def test_while_one_call_retries_a_hanging_store_the_others_use_memory(clock: _FakeClock) -> None:
+    store = _CountingCache()
+    shared = cast(BaseCache, store)
+    assert resilient(shared, lambda s: s.get("k"), purpose="test trial") is None
+    clock.now += RETRY_AFTER_SECONDS
+    store.down = False
+    trial_started, release_trial = threading.Event(), threading.Event()
+
+    def hanging_read(cache_store: BaseCache) -> Any:
+        value = cache_store.get("k")
+        if cache_store is shared:
+            trial_started.set()
+            assert release_trial.wait(5)
+        return value
+
+    trial = threading.Thread(
+        target=resilient, args=(shared, hanging_read), kwargs={"purpose": "test trial"}
+    )
+    trial.start()
+    try:
+        assert trial_started.wait(5)
+        for _ in range(3):
+            resilient(shared, hanging_read, purpose="test trial")
+        assert store.calls == 2
+    finally:
+        release_trial.set()
+        trial.join(5)
+    assert resilient(shared, hanging_read, purpose="test trial") is None
+    assert store.calls == 3
+
+
+class _HangingServer:
+    """A server that accepts connections and never answers: the kernel completes the TCP
+    handshake for a listening socket nobody accepts on."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.socket.setblocking(False)
+        self.accepted: list[socket.socket] = []
+
+    @property
+    def location(self) -> str:
+        return f"redis://127.0.0.1:{self.socket.getsockname()[1]}/0"
+
+    def connections(self) -> int:
+        """Connections made to it so far."""
+        while True:
+            try:
+                self.accepted.append(self.socket.accept()[0])
+            except BlockingIOError:
+                return len(self.accepted)
+
+    def close(self) -> None:
+        for connection in self.accepted:
+            connection.close()
+        self.socket.close()
+
+
+@pytest.fixture
+def hanging_server() -> Iterator[_HangingServer]:
+    server = _HangingServer()
+    yield server
+    server.close()
+
+
+def test_sign_ins_against_a_hanging_redis_wait_for_it_once(
+    idp: Any, idp_public: Any, pool: dict[str, Any], settings: Any, hanging_server: _HangingServer
+) -> None:
+    client_id = _client(idp, pool["Id"], ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["ClientId"]
+    _user(idp, pool["Id"], "hang@example.com")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": hanging_server.location,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+    def sign_in(password: str) -> dict[str, Any]:
+        return dict(
+            idp_public.initiate_auth(
+                ClientId=client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "hang@example.com", "PASSWORD": password},
+            )
+        )
+
+    assert "AccessToken" in sign_in(PASSWORD)["AuthenticationResult"]
+    with pytest.raises(ClientError) as wrong:
+        sign_in("Wrong-Horse-1-Battery")
+    assert _error(wrong) == ("NotAuthorizedException", "Incorrect username or password.")
+    assert "AccessToken" in sign_in(PASSWORD)["AuthenticationResult"]
+    # Each sign-in makes several cache calls (lockout); only the first waited for the
+    # socket timeout, the rest went to this process's memory while the breaker was open.
+    assert hanging_server.connections() == 1
