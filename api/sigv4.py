@@ -20,12 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from botocore.utils import normalize_url_path
+from django.core.handlers.wsgi import WSGIRequest, get_bytes_from_wsgi
 from django.http import HttpRequest
 
 from core.errors import (
@@ -65,10 +67,63 @@ def _header(request: HttpRequest, name: str) -> str:
     return str(request.META.get("HTTP_" + name.upper().replace("-", "_"), ""))
 
 
-def _canonical_query(query: str) -> str:
-    pairs = parse_qsl(query, keep_blank_values=True)
-    encoded = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in pairs)
-    return "&".join(f"{k}={v}" for k, v in encoded)
+# AWS's unreserved characters, the only ones a canonical query leaves unencoded.
+_UNRESERVED = "-_.~"
+
+
+def _sorted_pairs(pairs: list[tuple[str, str]]) -> str:
+    return "&".join(f"{key}={value}" for key, value in sorted(pairs))
+
+
+def _query_bytes(request: HttpRequest) -> bytes:
+    """The query string as the client sent it: WSGI hands it over decoded as Latin-1 (PEP
+    3333), ASGI's Django handler as UTF-8."""
+    if isinstance(request, WSGIRequest):
+        return get_bytes_from_wsgi(request.environ, "QUERY_STRING", "")
+    return str(request.META.get("QUERY_STRING", "")).encode()
+
+
+def _canonical_queries(sent: bytes) -> list[str]:
+    """The canonical query strings the client may have signed for the query it sent.
+
+    AWS's rule (General Reference, "Create a canonical request"): URI-encode each name and
+    value (upper-case hex, only ``A-Z a-z 0-9 - _ . ~`` left as is), a name without ``=``
+    gets an empty value, sort by encoded name then value. SDKs apply it to parameters in
+    two ways, and both are tried:
+
+    - to the decoded parameters, which is how an SDK holding a parameter dict signs
+      (botocore ``SigV4Auth._canonical_query_string_params``; its URL then spells a space
+      ``+``). Decoding reads ``+`` as a space, as Django's ``request.GET`` does, so what
+      was signed is what the view reads. Never ``+`` as a literal ``%2B``: that would let
+      a signed ``b%2Bc`` be replayed as ``b+c``, which the view reads as ``b c``.
+    - to the query exactly as sent, pairs sorted but not re-encoded, which is how an SDK
+      given a URL signs (botocore ``_canonical_query_string_url``): a literal ``+`` or a
+      lower-case escape is signed as is. Re-encoding it would fail such a signature.
+
+    Either reading signs the same parameters Django parses, so accepting both lets no
+    request change its meaning under a signature.
+    """
+    decoded: list[tuple[str, str]] = []
+    as_sent: list[tuple[bytes, bytes]] = []
+    for pair in sent.split(b"&") if sent else []:
+        key, _, value = pair.partition(b"=")
+        as_sent.append((key, value))
+        if pair:
+            decoded.append(
+                (
+                    quote(unquote_to_bytes(key.replace(b"+", b" ")), safe=_UNRESERVED),
+                    quote(unquote_to_bytes(value.replace(b"+", b" ")), safe=_UNRESERVED),
+                )
+            )
+    candidates = [_sorted_pairs(decoded)]
+    try:
+        # The canonical request is hashed as UTF-8, so raw bytes that are not cannot match.
+        as_sent_text = [(key.decode(), value.decode()) for key, value in as_sent]
+    except UnicodeDecodeError:
+        return candidates
+    if (canonical_as_sent := _sorted_pairs(as_sent_text)) not in candidates:
+        candidates.append(canonical_as_sent)
+    return candidates
 
 
 # RFC 3986 sub-delims plus ":" and "@": what a client may leave unencoded in a path segment.
@@ -153,11 +208,11 @@ def verify(
         f"{name}:{' '.join(_header(request, name).strip().split())}\n" for name in signed_headers
     )
     payload_hash = hashlib.sha256(body).hexdigest()
-    query = _canonical_query(request.META.get("QUERY_STRING", ""))
+    queries = _canonical_queries(_query_bytes(request))
     scope = f"{date}/{region}/{scoped_service}/aws4_request"
     signing_key = _signing_key(secret, date, region, scoped_service)
     matched = False
-    for path in _canonical_paths(request):
+    for path, query in itertools.product(_canonical_paths(request), queries):
         canonical_request = "\n".join(
             [
                 request.method or "POST",

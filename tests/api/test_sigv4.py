@@ -15,6 +15,10 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.config import Config
 from botocore.credentials import Credentials
+from django.test import RequestFactory
+
+from api import sigv4
+from core.errors import InvalidSignatureException
 
 
 def _client(endpoint: str, key_id: str, secret: str) -> Any:
@@ -120,3 +124,116 @@ def test_headers_sdks_sign_are_canonicalized_as_they_sign_them(
         endpoint, access_key, [("X-Amz-Content-SHA256", "UNSIGNED-PAYLOAD")]
     )
     assert (status, error["__type"]) == (403, "InvalidSignatureException")
+
+
+_KEY_ID, _SECRET = "AKIAQUERYTESTKEY0001", "query-test-secret"
+
+
+def _botocore_signed(url: str, params: dict[str, str] | None = None) -> Any:
+    """A GET signed by botocore's own SigV4 signer, as it would go on the wire."""
+    request = AWSRequest(method="GET", url=url, params=params or {}, data=b"")
+    SigV4Auth(Credentials(_KEY_ID, _SECRET), "execute-api", "us-east-1").add_auth(request)
+    return request.prepare()
+
+
+def _verify_as_received(prepared: Any, *, query: str | None = None) -> sigv4.SignedIdentity:
+    """Hand ``sigv4.verify`` the request a WSGI server builds from ``prepared`` (the query
+    replaced by ``query`` when given): the query string's bytes as sent, Latin-1 decoded."""
+    parts = urlsplit(prepared.url)
+    sent_query = parts.query if query is None else query
+    request = RequestFactory().generic(
+        "GET",
+        parts.path + ("?" + sent_query if sent_query else ""),
+        HTTP_HOST=parts.netloc,
+        HTTP_X_AMZ_DATE=prepared.headers["X-Amz-Date"],
+        HTTP_AUTHORIZATION=prepared.headers["Authorization"],
+    )
+    return sigv4.verify(request, b"", {_KEY_ID: _SECRET}.get, service="execute-api")
+
+
+def test_query_strings_verify_as_botocore_signs_them() -> None:
+    # An SDK holding parameters signs them URI-encoded (space as %20) and sends them
+    # form-encoded (space as "+").
+    signed_parameters = {
+        "spaces": {"q": "a b  c"},
+        "plus and equals": {"q": "1+1=2", "expr": "a=b"},
+        "slashes and unreserved": {"path": "/a/b", "keep": "A-z_0.9~"},
+        "unicode": {"name": "José 東京", "emoji": "🙂"},
+        "empty value": {"empty": "", "other": "x"},
+        "reserved in names": {"a b+c/d": "v"},
+    }
+    for case, params in signed_parameters.items():
+        identity = _verify_as_received(_botocore_signed("https://api.example/items", params))
+        assert identity.access_key_id == _KEY_ID, case
+
+    # An SDK given a URL signs its query as it is, only sorted.
+    signed_urls = {
+        "literal plus": "https://api.example/items?q=a+b",
+        "lower-case escapes": "https://api.example/items?q=%2f%c3%a9&r=%7e",
+        "repeated keys, out of order": "https://api.example/items?tag=b&tag=a&tag=a",
+        "key without '='": "https://api.example/items?flag&x=1",
+        "empty values": "https://api.example/items?a=&b=",
+        "already canonical": "https://api.example/items?q=caf%C3%A9%20%2B",
+        "raw unicode": "https://api.example/items?name=José",
+    }
+    for case, url in signed_urls.items():
+        assert _verify_as_received(_botocore_signed(url)).access_key_id == _KEY_ID, case
+
+
+def test_a_changed_query_string_is_refused() -> None:
+    signed = _botocore_signed("https://api.example/items", {"q": "a b", "tag": "x"})
+    with pytest.raises(InvalidSignatureException):
+        _verify_as_received(signed, query="q=a+c&tag=x")
+    with pytest.raises(InvalidSignatureException):
+        _verify_as_received(signed, query="q=a+b&tag=x&extra=1")
+    with pytest.raises(InvalidSignatureException):
+        _verify_as_received(signed, query="q=a+b")
+
+    # A signed "+" (sent %2B) cannot be replayed as a literal "+", which the view would
+    # read as a space.
+    plus = _botocore_signed("https://api.example/items", {"q": "b+c"})
+    assert urlsplit(plus.url).query == "q=b%2Bc"
+    assert _verify_as_received(plus).access_key_id == _KEY_ID
+    with pytest.raises(InvalidSignatureException):
+        _verify_as_received(plus, query="q=b+c")
+    # Nor a signed literal "+" as %2B.
+    literal = _botocore_signed("https://api.example/items?q=b+c")
+    with pytest.raises(InvalidSignatureException):
+        _verify_as_received(literal, query="q=b%2Bc")
+
+
+def test_the_live_server_verifies_signed_query_strings(endpoint: str, access_key: Any) -> None:
+    """Through a real WSGI server: the query string's bytes reach the verifier as sent."""
+
+    def post(url: str, params: dict[str, str] | None = None, *, sent_query: str = "") -> Any:
+        body = b'{"MaxResults": 10}'
+        headers = {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.ListUserPools",
+        }
+        request = AWSRequest(
+            method="POST", url=url, params=params or {}, data=body, headers=headers
+        )
+        SigV4Auth(Credentials(*access_key), "cognito-idp", "us-east-1").add_auth(request)
+        prepared = request.prepare()
+        parts = urlsplit(prepared.url)
+        connection = http.client.HTTPConnection(parts.netloc, timeout=10)
+        target = f"{parts.path}?{sent_query or parts.query}"
+        connection.putrequest("POST", target, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", parts.netloc)
+        for name, value in prepared.headers.items():
+            connection.putheader(name, value)
+        connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        connection.close()
+        return response.status, answer.get("__type", answer)
+
+    ok: tuple[int, Any] = (200, {"UserPools": []})
+    assert post(endpoint + "/", {"q": "1+1 = 2", "name": "José", "empty": ""}) == ok
+    assert post(endpoint + "/?q=a+b&flag&lower=%2f") == ok
+    assert post(endpoint + "/?name=Jos%c3%a9&tag=b&tag=a&empty=") == ok
+    refused = (403, "InvalidSignatureException")
+    assert post(endpoint + "/", {"q": "a b"}, sent_query="q=a+c") == refused
+    assert post(endpoint + "/?q=a+b", sent_query="q=a%2Bb") == refused
