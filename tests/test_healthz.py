@@ -83,3 +83,20 @@ def test_healthz_on_another_host_survives_a_cache_outage(client: Any) -> None:
         response = client.get("/healthz", HTTP_HOST="internal-probe.example")
     assert response.status_code == 200
     assert broken.get.called
+
+
+@pytest.mark.django_db
+def test_a_failed_domain_cache_is_skipped_until_the_breaker_retries() -> None:
+    """A hanging Redis costs one timeout, not one per request: after a failure the host
+    lookup goes straight to the database while the breaker is open."""
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    from oauth.services import domains
+
+    broken = mock.Mock()
+    broken.get.side_effect = RedisTimeout("timed out")
+    with mock.patch.object(domains, "cache", broken):
+        assert domains.domain_for_host("first.example") is None
+        assert domains.domain_for_host("second.example") is None
+    assert broken.get.call_count == 1
+    assert broken.set.call_count == 0

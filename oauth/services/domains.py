@@ -12,7 +12,6 @@ whatever domain signed the user in: here it stays ``$PUBLIC_URL/<poolId>``.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent, UserPool
+from core.cache import STORE_ERRORS, breaker_for
 from core.errors import InvalidParameterException
 from oauth.models import UserPoolDomain
 
@@ -36,8 +36,6 @@ DEFAULT_MANAGED_LOGIN_VERSION = 1
 HOST_CACHE_SECONDS = 60
 _HOST_KEY = "pool-domain-host:{}"
 NO_SUCH_DOMAIN = "No such domain or user pool exists."
-
-logger = logging.getLogger("tessera")
 
 
 def prefix_host(prefix: str) -> str:
@@ -209,20 +207,25 @@ def domain_for_host(host: str) -> UserPoolDomain | None:
     if not host:
         return None
     key = _HOST_KEY.format(host)
-    try:
-        cached = cache.get(key)
-    except Exception:
-        # The cache (Redis) is an optimisation here: with it down, every host still
-        # resolves from the database instead of failing the request.
-        logger.warning("domain cache unavailable; resolving %s from the database", host)
-        cached = None
+    # The cache is an optimisation here: with Redis down (or hanging: the breaker skips it
+    # for a while after a failure) every host resolves from the database instead.
+    breaker = breaker_for(cache)
+    use_cache = breaker.allow()
+    cached = None
+    if use_cache:
+        try:
+            cached = cache.get(key)
+        except STORE_ERRORS as exc:
+            breaker.failed(exc, purpose="pool domains")
+            use_cache = False
     if cached is None:
         found = _find_host(host)
         cached = [found.pool_id, found.domain, found.custom] if found is not None else []
-        try:
-            cache.set(key, cached, timeout=HOST_CACHE_SECONDS)
-        except Exception:
-            logger.warning("domain cache unavailable; %s not cached", host)
+        if use_cache:
+            try:
+                cache.set(key, cached, timeout=HOST_CACHE_SECONDS)
+            except STORE_ERRORS as exc:
+                breaker.failed(exc, purpose="pool domains")
     if not cached:
         return None
     pool_id, domain, custom = cached
