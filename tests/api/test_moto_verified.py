@@ -21,7 +21,7 @@ from typing import Any
 
 import jwt
 import pyotp
-from pycognito.aws_srp import AWSSRP, long_to_hex
+from pycognito.aws_srp import AWSSRP
 
 # moto's passwords: eight characters, satisfying Cognito's default policy.
 MOTO_PASSWORD = "P2$Sword"
@@ -82,44 +82,83 @@ def _next_code(totp: pyotp.TOTP) -> str:
     return totp.at(time.time() + 30)
 
 
-def _sign_up_and_sign_in_with_srp(
+def _confirmed_srp_user(
     idp: Any, user_pool: dict[str, Any], user_pool_client: dict[str, Any]
-) -> dict[str, Any]:
-    """moto's ``user_authentication_flow(with_mfa=False)``: SignUp with SECRET_HASH,
-    AdminConfirmSignUp, USER_SRP_AUTH through pycognito, then a REFRESH_TOKEN sign-in."""
+) -> tuple[AWSSRP, str, str]:
+    """moto's setup: SignUp with SECRET_HASH, then AdminConfirmSignUp; returns the pycognito
+    SRP client for the user, the username and the SECRET_HASH."""
     username = str(uuid.uuid4())
-    password = MOTO_PASSWORD
     user_pool_id = user_pool["UserPool"]["Id"]
     client_id = user_pool_client["UserPoolClient"]["ClientId"]
     client_secret = user_pool_client["UserPoolClient"]["ClientSecret"]
-
     secret_hash = AWSSRP.get_secret_hash(
         username=username, client_id=client_id, client_secret=client_secret
     )
-    idp.sign_up(ClientId=client_id, Username=username, Password=password, SecretHash=secret_hash)
-    client_secret = idp.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)[
-        "UserPoolClient"
-    ]["ClientSecret"]
+    idp.sign_up(
+        ClientId=client_id, Username=username, Password=MOTO_PASSWORD, SecretHash=secret_hash
+    )
     idp.admin_confirm_sign_up(UserPoolId=user_pool_id, Username=username)
-
     aws_srp = AWSSRP(
         username=username,
-        password=password,
+        password=MOTO_PASSWORD,
         pool_id=user_pool_id,
         client_id=client_id,
         client_secret=client_secret,
         client=idp,
     )
+    return aws_srp, username, secret_hash
+
+
+def _srp_sign_in(idp: Any, client_id: str, aws_srp: AWSSRP) -> dict[str, Any]:
+    """USER_SRP_AUTH and the PASSWORD_VERIFIER answer; the second response."""
     auth_params = aws_srp.get_auth_params()
     result = idp.initiate_auth(
         ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=auth_params
     )
     challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
+    return dict(
+        idp.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName=result["ChallengeName"],
+            ChallengeResponses=challenge_response,
+        )
+    )
+
+
+def _answer_software_token_mfa(
+    idp: Any,
+    client_id: str,
+    challenge: dict[str, Any],
+    totp: pyotp.TOTP,
+    username: str,
+    secret_hash: str,
+) -> None:
+    """Answer SOFTWARE_TOKEN_MFA with a fresh code and expect the three tokens."""
+    assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     result = idp.respond_to_auth_challenge(
         ClientId=client_id,
-        ChallengeName=result["ChallengeName"],
-        ChallengeResponses=challenge_response,
+        Session=challenge["Session"],
+        ChallengeName=challenge["ChallengeName"],
+        ChallengeResponses={
+            "SOFTWARE_TOKEN_MFA_CODE": _next_code(totp),
+            "USERNAME": username,
+            "SECRET_HASH": secret_hash,
+        },
     )
+    assert result["AuthenticationResult"]["AccessToken"]
+    assert result["AuthenticationResult"]["IdToken"]
+    assert result["AuthenticationResult"]["RefreshToken"]
+
+
+def _sign_up_and_sign_in_with_srp(
+    idp: Any, user_pool: dict[str, Any], user_pool_client: dict[str, Any]
+) -> dict[str, Any]:
+    """moto's ``user_authentication_flow(with_mfa=False)``: SignUp with SECRET_HASH,
+    AdminConfirmSignUp, USER_SRP_AUTH through pycognito, then a REFRESH_TOKEN sign-in."""
+    aws_srp, username, secret_hash = _confirmed_srp_user(idp, user_pool, user_pool_client)
+    user_pool_id = user_pool["UserPool"]["Id"]
+    client_id = user_pool_client["UserPoolClient"]["ClientId"]
+    result = _srp_sign_in(idp, client_id, aws_srp)
     refresh_token = result["AuthenticationResult"]["RefreshToken"]
 
     result = idp.initiate_auth(
@@ -136,7 +175,7 @@ def _sign_up_and_sign_in_with_srp(
         "secret_hash": secret_hash,
         "refresh_token": refresh_token,
         "username": username,
-        "password": password,
+        "password": MOTO_PASSWORD,
     }
 
 
@@ -155,18 +194,9 @@ def test_authorize_user_with_force_password_change_status(idp: Any) -> None:
         client_id=client_id,
         client=idp,
     )
-    auth_params = aws_srp.get_auth_params()
     idp.admin_create_user(UserPoolId=pool_id, Username=username, TemporaryPassword=temp_password)
 
-    result = idp.initiate_auth(
-        ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=auth_params
-    )
-    challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
-    result = idp.respond_to_auth_challenge(
-        ClientId=client_id,
-        ChallengeName=result["ChallengeName"],
-        ChallengeResponses=challenge_response,
-    )
+    result = _srp_sign_in(idp, client_id, aws_srp)
     assert result["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
     assert result["Session"] is not None
 
@@ -222,36 +252,10 @@ def test_group_in_access_token(idp: Any) -> None:
 
 def test_user_authentication_flow_mfa_on(idp: Any) -> None:
     user_pool, user_pool_client = _aws_verified_pool(idp, generate_secret=True, with_mfa="ON")
-    username = str(uuid.uuid4())
-    password = MOTO_PASSWORD
-    user_pool_id = user_pool["UserPool"]["Id"]
     client_id = user_pool_client["UserPoolClient"]["ClientId"]
-    client_secret = user_pool_client["UserPoolClient"]["ClientSecret"]
+    aws_srp, username, secret_hash = _confirmed_srp_user(idp, user_pool, user_pool_client)
 
-    secret_hash = AWSSRP.get_secret_hash(
-        username=username, client_id=client_id, client_secret=client_secret
-    )
-    idp.sign_up(ClientId=client_id, Username=username, Password=password, SecretHash=secret_hash)
-    idp.admin_confirm_sign_up(UserPoolId=user_pool_id, Username=username)
-
-    aws_srp = AWSSRP(
-        username=username,
-        password=password,
-        pool_id=user_pool_id,
-        client_id=client_id,
-        client_secret=client_secret,
-        client=idp,
-    )
-    auth_params = aws_srp.get_auth_params()
-    result = idp.initiate_auth(
-        ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=auth_params
-    )
-    challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
-    result = idp.respond_to_auth_challenge(
-        ClientId=client_id,
-        ChallengeName=result["ChallengeName"],
-        ChallengeResponses=challenge_response,
-    )
+    result = _srp_sign_in(idp, client_id, aws_srp)
     assert result["ChallengeName"] == "MFA_SETUP"
 
     resp = idp.associate_software_token(Session=result["Session"])
@@ -260,72 +264,16 @@ def test_user_authentication_flow_mfa_on(idp: Any) -> None:
     assert resp["Status"] == "SUCCESS"
 
     # Sign in again without answering MFA_SETUP: the verified token now asks for a code.
-    result = idp.initiate_auth(
-        ClientId=client_id,
-        AuthFlow="USER_SRP_AUTH",
-        AuthParameters={
-            "USERNAME": username,
-            "SRP_A": long_to_hex(aws_srp.large_a_value),
-            "SECRET_HASH": secret_hash,
-        },
-    )
-    challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
-    result = idp.respond_to_auth_challenge(
-        ClientId=client_id,
-        ChallengeName=result["ChallengeName"],
-        ChallengeResponses=challenge_response,
-    )
-    assert result["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
-
-    result = idp.respond_to_auth_challenge(
-        ClientId=client_id,
-        Session=result["Session"],
-        ChallengeName=result["ChallengeName"],
-        ChallengeResponses={
-            "SOFTWARE_TOKEN_MFA_CODE": _next_code(totp),
-            "USERNAME": username,
-            "SECRET_HASH": auth_params["SECRET_HASH"],
-        },
-    )
-    assert result["AuthenticationResult"]["AccessToken"]
-    assert result["AuthenticationResult"]["IdToken"]
-    assert result["AuthenticationResult"]["RefreshToken"]
+    challenge = _srp_sign_in(idp, client_id, aws_srp)
+    _answer_software_token_mfa(idp, client_id, challenge, totp, username, secret_hash)
 
 
 def test_user_authentication_flow_mfa_optional(idp: Any) -> None:
     user_pool, user_pool_client = _aws_verified_pool(idp, generate_secret=True, with_mfa="OPTIONAL")
-    username = str(uuid.uuid4())
-    password = MOTO_PASSWORD
-    user_pool_id = user_pool["UserPool"]["Id"]
     client_id = user_pool_client["UserPoolClient"]["ClientId"]
-    client_secret = user_pool_client["UserPoolClient"]["ClientSecret"]
+    aws_srp, username, secret_hash = _confirmed_srp_user(idp, user_pool, user_pool_client)
 
-    secret_hash = AWSSRP.get_secret_hash(
-        username=username, client_id=client_id, client_secret=client_secret
-    )
-    idp.sign_up(ClientId=client_id, Username=username, Password=password, SecretHash=secret_hash)
-    idp.admin_confirm_sign_up(UserPoolId=user_pool_id, Username=username)
-
-    aws_srp = AWSSRP(
-        username=username,
-        password=password,
-        pool_id=user_pool_id,
-        client_id=client_id,
-        client_secret=client_secret,
-        client=idp,
-    )
-    auth_params = aws_srp.get_auth_params()
-    result = idp.initiate_auth(
-        ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=auth_params
-    )
-    challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
-    result = idp.respond_to_auth_challenge(
-        ClientId=client_id,
-        ChallengeName=result["ChallengeName"],
-        ChallengeResponses=challenge_response,
-    )
-    access_token = result["AuthenticationResult"]["AccessToken"]
-
+    access_token = _srp_sign_in(idp, client_id, aws_srp)["AuthenticationResult"]["AccessToken"]
     resp = idp.associate_software_token(AccessToken=access_token)
     totp = pyotp.TOTP(resp["SecretCode"])
     resp = idp.verify_software_token(AccessToken=access_token, UserCode=totp.now())
@@ -335,36 +283,8 @@ def test_user_authentication_flow_mfa_optional(idp: Any) -> None:
         SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
     )
 
-    result = idp.initiate_auth(
-        ClientId=client_id,
-        AuthFlow="USER_SRP_AUTH",
-        AuthParameters={
-            "USERNAME": username,
-            "SRP_A": long_to_hex(aws_srp.large_a_value),
-            "SECRET_HASH": secret_hash,
-        },
-    )
-    challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
-    result = idp.respond_to_auth_challenge(
-        ClientId=client_id,
-        ChallengeName=result["ChallengeName"],
-        ChallengeResponses=challenge_response,
-    )
-    assert result["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
-
-    result = idp.respond_to_auth_challenge(
-        ClientId=client_id,
-        Session=result["Session"],
-        ChallengeName=result["ChallengeName"],
-        ChallengeResponses={
-            "SOFTWARE_TOKEN_MFA_CODE": _next_code(totp),
-            "USERNAME": username,
-            "SECRET_HASH": auth_params["SECRET_HASH"],
-        },
-    )
-    assert result["AuthenticationResult"]["AccessToken"]
-    assert result["AuthenticationResult"]["IdToken"]
-    assert result["AuthenticationResult"]["RefreshToken"]
+    challenge = _srp_sign_in(idp, client_id, aws_srp)
+    _answer_software_token_mfa(idp, client_id, challenge, totp, username, secret_hash)
 
 
 def test_forgot_password_with_email_delivery_details(idp: Any) -> None:
