@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.test import Client
 from django.urls import reverse
 
@@ -156,7 +157,7 @@ def test_every_page_renders_and_no_secret_reaches_the_html(
     for obj in objects:
         info = (obj._meta.app_label, obj._meta.model_name)
         pages.append(reverse("admin:{}_{}_changelist".format(*info)))
-        pages.append(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+        pages.append(reverse("admin:{}_{}_change".format(*info), args=[quote(obj.pk)]))
     pages += [reverse("admin:accounts_group_add"), reverse("admin:api_accesskey_add")]
 
     for page in pages:
@@ -168,7 +169,7 @@ def test_every_page_renders_and_no_secret_reaches_the_html(
     assert SECRET_SET in client_list
     assert SECRET_NONE in client_list
     user_page = admin_client.get(
-        reverse("admin:accounts_pooluser_change", args=[console.alice.pk])
+        reverse("admin:accounts_pooluser_change", args=[quote(console.alice.pk)])
     ).content.decode()
     # Attributes appear read-only as a table, sub included.
     assert "<td>family_name</td><td>Liddell</td>" in user_page
@@ -273,7 +274,7 @@ def test_user_actions_change_state_through_the_services(
     assert not PoolUser.objects.filter(pk=bob.pk).exists()
 
     response = admin_client.post(
-        reverse("admin:accounts_pooluser_delete", args=[alice.pk]), {"post": "yes"}
+        reverse("admin:accounts_pooluser_delete", args=[quote(alice.pk)]), {"post": "yes"}
     )
     assert response.status_code == 302
     assert not PoolUser.objects.filter(pk=alice.pk).exists()
@@ -326,7 +327,7 @@ def test_access_key_secret_is_shown_once_then_deactivated(
     assert key.secret_encrypted not in html
 
     for page in (
-        reverse("admin:api_accesskey_change", args=[key.pk]),
+        reverse("admin:api_accesskey_change", args=[quote(key.pk)]),
         reverse("admin:api_accesskey_changelist"),
     ):
         assert secret not in admin_client.get(page).content.decode()
@@ -344,17 +345,17 @@ def test_access_key_secret_is_shown_once_then_deactivated(
 def test_deleting_clients_and_pools_goes_through_their_services(
     admin_client: Client, console: Console
 ) -> None:
-    protected = reverse("admin:accounts_userpool_delete", args=[console.other_pool.pk])
+    protected = reverse("admin:accounts_userpool_delete", args=[quote(console.other_pool.pk)])
     assert admin_client.get(protected).status_code == 403
 
     # The app client holds alice's tokens, which go with it (DeleteUserPoolClient).
-    client_delete = reverse("admin:oauth_appclient_delete", args=[console.client.pk])
+    client_delete = reverse("admin:oauth_appclient_delete", args=[quote(console.client.pk)])
     assert admin_client.post(client_delete, {"post": "yes"}).status_code == 302
     assert not AppClient.objects.filter(pk=console.client.pk).exists()
     assert not RefreshToken.objects.filter(user=console.alice).exists()
     assert AuditEvent.objects.filter(event="DeleteUserPoolClient").exists()
 
-    pool_delete = reverse("admin:accounts_userpool_delete", args=[console.pool.pk])
+    pool_delete = reverse("admin:accounts_userpool_delete", args=[quote(console.pool.pk)])
     confirm = admin_client.get(pool_delete)
     assert confirm.status_code == 200
     assert dict(confirm.context["model_count"])["pool users"] == 2  # summarised, not listed
@@ -384,12 +385,13 @@ def test_audit_and_outbox_are_read_only(admin_client: Client, console: Console) 
     for name in ("auditevent", "outboxmessage"):
         assert admin_client.get(reverse(f"admin:accounts_{name}_add")).status_code == 403
     outbox_page = admin_client.get(
-        reverse("admin:accounts_outboxmessage_change", args=[console.outbox.pk])
+        reverse("admin:accounts_outboxmessage_change", args=[quote(console.outbox.pk)])
     ).content.decode()
     assert 'name="recipient"' not in outbox_page  # shown, not editable
     assert "SMTP 451 try later" in outbox_page
     post = admin_client.post(
-        reverse("admin:accounts_auditevent_change", args=[console.audit.pk]), {"event": "forged"}
+        reverse("admin:accounts_auditevent_change", args=[quote(console.audit.pk)]),
+        {"event": "forged"},
     )
     assert post.status_code == 403
     console.audit.refresh_from_db()
@@ -411,7 +413,7 @@ def _formset_data(page: Any, index: int) -> tuple[str, dict[str, Any]]:
 def test_pool_settings_memberships_and_groups_are_editable(
     admin_client: Client, console: Console
 ) -> None:
-    pool_url = reverse("admin:accounts_userpool_change", args=[console.pool.pk])
+    pool_url = reverse("admin:accounts_userpool_change", args=[quote(console.pool.pk)])
     _, data = _formset_data(admin_client.get(pool_url), 0)
     data.update({"name": "renamed", "deletion_protection": "ACTIVE"})
     assert admin_client.post(pool_url, data).status_code == 302
@@ -419,7 +421,7 @@ def test_pool_settings_memberships_and_groups_are_editable(
     assert (console.pool.name, console.pool.deletion_protection) == ("renamed", "ACTIVE")
     assert console.pool.reject_common_passwords is False  # unchecked box
 
-    user_url = reverse("admin:accounts_pooluser_change", args=[console.bob.pk])
+    user_url = reverse("admin:accounts_pooluser_change", args=[quote(console.bob.pk)])
     prefix, data = _formset_data(admin_client.get(user_url), 0)
     data.update({f"{prefix}-TOTAL_FORMS": 1, f"{prefix}-0-group": console.group.pk})
     assert admin_client.post(user_url, data).status_code == 302
@@ -437,3 +439,13 @@ def test_pool_settings_memberships_and_groups_are_editable(
     )
     assert response.status_code == 302
     assert Group.objects.get(pool=console.pool, name="readers").precedence == 5
+
+
+def test_pool_ids_that_look_like_admin_escapes_open(admin_client: Client) -> None:
+    # The admin escapes "_" in primary keys ("_22" would read back as '"'); a pool id's
+    # random part can start with two hex digits, so every link must go through quote().
+    pool = UserPool.objects.create(id="us-east-1_22eD6eLz5", name="escape-pool")
+    url = reverse("admin:accounts_userpool_change", args=[quote(pool.pk)])
+    assert admin_client.get(url).status_code == 200
+    changelist = admin_client.get(reverse("admin:accounts_userpool_changelist")).content.decode()
+    assert url in changelist
