@@ -233,5 +233,9 @@ def label_username(form: forms.Form, pool: UserPool) -> forms.Form:
     if "username" in form.fields and not isinstance(
         form.fields["username"].widget, forms.HiddenInput
     ):
-        form.fields["username"].label = username_label(pool)
+        label = username_label(pool)
+        form.fields["username"].label = label
+        # A validated form already built its BoundFields, each holding a copy of the label
+        # from then: without this the field read "Username" again after an error.
+        form["username"].label = label
     return form
