@@ -455,6 +455,8 @@ def refresh_tokens(*, client: AppClient, refresh_token: str) -> TokenSet:
         _ACCESS_TOKENS.insert(minted.access_row)
         return TokenSet(minted.id_token, minted.access_token, None, minted.expires_in)
     with transaction.atomic():
+        if row.rotated is None:
+            _rotate_out(client, row, now)
         _ACCESS_TOKENS.insert(minted.access_row)
         new_refresh_token, new_row = _new_refresh_row(
             client=client,
@@ -466,9 +468,24 @@ def refresh_tokens(*, client: AppClient, refresh_token: str) -> TokenSet:
             scope=row.scope,
         )
         _REFRESH_TOKENS.insert(new_row)
-        if row.rotated is None:
-            RefreshToken.objects.filter(pk=row.pk).update(revoked=now, rotated=now, updated=now)
     return TokenSet(minted.id_token, minted.access_token, new_refresh_token, minted.expires_in)
+
+
+def _rotate_out(client: AppClient, row: RefreshToken, now: dt.datetime) -> None:
+    """Retire the refresh token being rotated, unless another request changed it since it
+    was read: one conditional UPDATE, so of two refreshes racing with one token exactly
+    one rotates it. The other is then judged as a reuse (allowed within the grace period),
+    and a token revoked in the meantime (RevokeToken, GlobalSignOut) is refused instead of
+    minting a fresh refresh token into the revoked family."""
+    unchanged = RefreshToken.objects.filter(pk=row.pk, revoked__isnull=True, rotated__isnull=True)
+    if unchanged.update(revoked=now, rotated=now, updated=now):
+        return
+    current = RefreshToken.objects.filter(pk=row.pk).values("revoked", "rotated").first()
+    if current is None or current["rotated"] is None:
+        raise NotAuthorizedException("Refresh Token has been revoked")
+    # The clock now, not when this request read the token: the other one rotated it since.
+    if timezone.now() >= current["rotated"] + _rotation_grace(client):
+        raise RefreshTokenReuseException()
 
 
 def authenticate_access_token(

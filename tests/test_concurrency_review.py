@@ -1,0 +1,136 @@
+"""Races a Cognito user can actually run into: two requests with the same refresh token,
+code, sign-up name or user at the same moment. Each test forces the interleaving that
+used to go wrong (a second request landing between one request's read and its write)
+instead of hoping threads collide, and asserts the invariant, so it is deterministic on
+SQLite (which serialises writers) and on PostgreSQL under make test-services (which
+does not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from accounts.models import PoolUser, UserPool
+from accounts.services.passwords import set_password
+from core.errors import NotAuthorizedException, RefreshTokenReuseException
+from oauth.models import AccessToken, AppClient, RefreshToken
+from oauth.services import tokens
+
+PASSWORD = "Correct-Horse-9!"
+
+
+@pytest.fixture
+def make_client(idp: Any, pool: dict[str, Any]) -> Callable[..., AppClient]:
+    """An app client created with boto3 (``overrides`` are CreateUserPoolClient members)."""
+
+    def make(**overrides: Any) -> AppClient:
+        request: dict[str, Any] = {
+            "UserPoolId": pool["Id"],
+            "ClientName": "race",
+            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            **overrides,
+        }
+        created = idp.create_user_pool_client(**request)["UserPoolClient"]
+        return AppClient.objects.select_related("pool").get(client_id=created["ClientId"])
+
+    return make
+
+
+@pytest.fixture
+def user(pool: dict[str, Any]) -> PoolUser:
+    """A confirmed user of the seed-shaped pool (email is the username attribute)."""
+    user_pool = UserPool.objects.get(pk=pool["Id"])
+    made = PoolUser(pool=user_pool, status="CONFIRMED")
+    made.username = str(made.sub)
+    made.username_key = user_pool.normalize_username(made.username)
+    made.set_attributes({"email": "ada@example.com", "email_verified": "true"})
+    set_password(made, PASSWORD)
+    made.save()
+    return made
+
+
+def _refresh_with_a_second_refresh_in_the_middle(
+    client: AppClient, refresh_token: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[Any], list[Any]]:
+    """Refresh once; while that refresh is between reading the token and writing, the
+    same token is refreshed again. Returns each refresh's outcome (a TokenSet or the
+    exception), first then second."""
+    real_mint = tokens._mint
+    first: list[Any] = []
+    second: list[Any] = []
+
+    def mint_with_a_second_refresh(**kwargs: Any) -> Any:
+        if not second:
+            second.append(None)
+            try:
+                second[0] = tokens.refresh_tokens(client=client, refresh_token=refresh_token)
+            except Exception as exc:  # the outcome under test
+                second[0] = exc
+        return real_mint(**kwargs)
+
+    monkeypatch.setattr(tokens, "_mint", mint_with_a_second_refresh)
+    try:
+        first.append(tokens.refresh_tokens(client=client, refresh_token=refresh_token))
+    except Exception as exc:  # the outcome under test
+        first.append(exc)
+    monkeypatch.setattr(tokens, "_mint", real_mint)
+    return first, second
+
+
+def test_two_refreshes_racing_with_one_rotating_token_rotate_it_once(
+    make_client: Callable[..., AppClient], user: PoolUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    strict = make_client(RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0})
+    session = tokens.issue_token_set(client=strict, user=user)
+    assert session.refresh_token is not None
+
+    first, second = _refresh_with_a_second_refresh_in_the_middle(
+        strict, session.refresh_token, monkeypatch
+    )
+
+    # No grace period: the token is good for exactly one rotation. The request that
+    # rotated it second is a reuse and leaves nothing behind.
+    assert isinstance(second[0], tokens.TokenSet)
+    assert isinstance(first[0], RefreshTokenReuseException)
+    assert RefreshToken.objects.filter(user=user, revoked__isnull=True).count() == 1
+    live = RefreshToken.objects.get(user=user, revoked__isnull=True)
+    assert live.token_checksum == tokens._checksum(second[0].refresh_token)
+    assert AccessToken.objects.filter(user=user).count() == 2  # the sign-in's and the winner's
+
+    lenient = make_client(
+        ClientName="lenient",
+        RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 60},
+    )
+    session = tokens.issue_token_set(client=lenient, user=user)
+    assert session.refresh_token is not None
+    first, second = _refresh_with_a_second_refresh_in_the_middle(
+        lenient, session.refresh_token, monkeypatch
+    )
+    # Within the grace period a retry is allowed: both get fresh tokens.
+    assert isinstance(first[0], tokens.TokenSet)
+    assert isinstance(second[0], tokens.TokenSet)
+    assert first[0].refresh_token != second[0].refresh_token
+
+
+def test_a_refresh_racing_a_revocation_mints_no_refresh_token_into_the_revoked_family(
+    make_client: Callable[..., AppClient], user: PoolUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make_client(RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 60})
+    session = tokens.issue_token_set(client=client, user=user)
+    assert session.refresh_token is not None
+    real_mint = tokens._mint
+
+    def mint_after_a_revocation(**kwargs: Any) -> Any:
+        tokens.revoke_refresh_token(client=client, token=str(session.refresh_token))
+        return real_mint(**kwargs)
+
+    monkeypatch.setattr(tokens, "_mint", mint_after_a_revocation)
+    with pytest.raises(NotAuthorizedException) as refused:
+        tokens.refresh_tokens(client=client, refresh_token=session.refresh_token)
+
+    assert refused.value.message == "Refresh Token has been revoked"
+    assert not RefreshToken.objects.filter(user=user, revoked__isnull=True).exists()
+    assert not AccessToken.objects.filter(user=user).exists()
