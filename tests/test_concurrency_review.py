@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from accounts.models import PoolUser, UserPool
+from accounts.services import attributes as attribute_rules
+from accounts.services import codes, passwords, self_service, sign_up, users
 from accounts.services.passwords import set_password
 from core.errors import NotAuthorizedException, RefreshTokenReuseException
 from oauth.models import AccessToken, AppClient, RefreshToken
@@ -134,3 +136,82 @@ def test_a_refresh_racing_a_revocation_mints_no_refresh_token_into_the_revoked_f
     assert refused.value.message == "Refresh Token has been revoked"
     assert not RefreshToken.objects.filter(user=user, revoked__isnull=True).exists()
     assert not AccessToken.objects.filter(user=user).exists()
+
+
+# --- a stale copy of the user must not undo a concurrent AdminDisableUser -------------------
+NEW_PASSWORD = "Battery-Staple-7?"
+
+
+def _disable_in_the_middle_of(
+    monkeypatch: pytest.MonkeyPatch, module: Any, name: str, user: PoolUser
+) -> None:
+    """Make ``module.name`` — a step each action takes after reading the user and before
+    writing it — disable the user (as an administrator would at that moment) once it ran."""
+    real = getattr(module, name)
+
+    def step_then_disable(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        monkeypatch.setattr(module, name, real)
+        users.admin_disable_user(user=PoolUser.objects.select_related("pool").get(pk=user.pk))
+        return result
+
+    monkeypatch.setattr(module, name, step_then_disable)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "ConfirmForgotPassword",
+        "ChangePassword",
+        "UpdateUserAttributes",
+        "AdminUpdateUserAttributes",
+        "AdminDeleteUserAttributes",
+    ],
+)
+def test_a_write_racing_admin_disable_user_leaves_the_user_disabled(
+    action: str,
+    make_client: Callable[..., AppClient],
+    user: PoolUser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = make_client()
+    access_token = tokens.issue_token_set(client=client, user=user).access_token
+    user.set_attributes({"name": "Ada"})
+    user.save()
+    stale = PoolUser.objects.select_related("pool").get(pk=user.pk)
+
+    if action == "ConfirmForgotPassword":
+        code = codes.issue_code(user, codes.Purpose.FORGOT_PASSWORD)
+        _disable_in_the_middle_of(monkeypatch, codes, "verify_code", user)
+        sign_up.confirm_forgot_password(
+            client=client, username="ada@example.com", code=code, password=NEW_PASSWORD
+        )
+    elif action == "ChangePassword":
+        _disable_in_the_middle_of(monkeypatch, passwords, "check_user_password", user)
+        self_service.change_password(
+            access_token=access_token,
+            previous_password=PASSWORD,
+            proposed_password=NEW_PASSWORD,
+        )
+    elif action == "UpdateUserAttributes":
+        _disable_in_the_middle_of(monkeypatch, attribute_rules, "check_alias_uniqueness", user)
+        self_service.update_user_attributes(
+            access_token=access_token, attributes={"name": "Ada Lovelace"}
+        )
+    elif action == "AdminUpdateUserAttributes":
+        _disable_in_the_middle_of(monkeypatch, attribute_rules, "check_alias_uniqueness", user)
+        users.admin_update_user_attributes(user=stale, attributes={"name": "Ada Lovelace"})
+    else:
+        _disable_in_the_middle_of(monkeypatch, attribute_rules, "validate_deletable", user)
+        users.admin_delete_user_attributes(user=stale, names=["name"])
+
+    after = PoolUser.objects.get(pk=user.pk)
+    assert after.enabled is False
+    assert after.tokens_valid_after is not None
+    # The action itself still took effect.
+    if action in ("ConfirmForgotPassword", "ChangePassword"):
+        assert passwords.check_user_password(after, NEW_PASSWORD)
+    elif action == "AdminDeleteUserAttributes":
+        assert "name" not in after.attributes
+    else:
+        assert after.attributes["name"] == "Ada Lovelace"

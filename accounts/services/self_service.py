@@ -76,7 +76,7 @@ def change_password(
     with transaction.atomic():
         passwords.set_password(user, proposed_password)
         user.modified = timezone.now()
-        user.save()
+        user.save(update_fields=[*passwords.PASSWORD_FIELDS, "modified"])
         AuditEvent.objects.create(pool=user.pool, user=user, event="change_password")
 
 
@@ -130,7 +130,7 @@ def update_user_attributes(
     with transaction.atomic():
         user.set_attributes(changes)
         user.modified = timezone.now()
-        user.save()
+        user.save(update_fields=[*users.ATTRIBUTE_FIELDS, "modified"])
         deliveries = []
         for name in to_verify:
             code = codes.issue_code(
@@ -196,7 +196,7 @@ def verify_user_attribute(*, access_token: str, attribute_name: str, code: str) 
             values[name] = consumed.pending_value
         user.set_attributes(values)
         user.modified = timezone.now()
-        user.save()
+        user.save(update_fields=[*users.ATTRIBUTE_FIELDS, "modified"])
         AuditEvent.objects.create(
             pool=user.pool, user=user, event="verify_user_attribute", details={"attribute": name}
         )

@@ -197,7 +197,7 @@ def _confirm(user: PoolUser, verified: dict[str, str], *, force_alias_creation: 
     user.set_attributes(verified)
     user.status = UserStatus.CONFIRMED
     user.modified = timezone.now()
-    user.save()
+    user.save(update_fields=[*users.ATTRIBUTE_FIELDS, "status", "modified"])
     AuditEvent.objects.create(pool=user.pool, user=user, event="confirm_sign_up")
     return user
 
@@ -293,7 +293,7 @@ def _reset_password(user: PoolUser, password: str) -> PoolUser:
     passwords.set_password(user, password)
     user.status = UserStatus.CONFIRMED
     user.modified = timezone.now()
-    user.save()
+    user.save(update_fields=[*passwords.PASSWORD_FIELDS, "status", "modified"])
     global_sign_out(user)
     AuditEvent.objects.create(pool=user.pool, user=user, event="confirm_forgot_password")
     return user

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import selectors
-from accounts.models import AuditEvent, PoolUser, UserPool, UserStatus
+from accounts.models import FILTERABLE_COLUMNS, AuditEvent, PoolUser, UserPool, UserStatus
 from accounts.services import attributes as attribute_rules
 from accounts.services import codes, messaging, notifications, passwords, pools
 from core.errors import (
@@ -22,6 +22,12 @@ from core.errors import (
     UsernameExistsException,
     UserNotFoundException,
 )
+
+# The columns PoolUser.set_attributes writes. Writes save these (and the other fields they
+# change) by name, never the whole row: a copy of the user read before a concurrent
+# AdminDisableUser or GlobalSignOut committed must not write the old ``enabled`` or
+# ``tokens_valid_after`` back.
+ATTRIBUTE_FIELDS = ("attributes", *FILTERABLE_COLUMNS, "email_verified", "phone_number_verified")
 
 
 def get_user(pool: UserPool, username: str) -> PoolUser:
@@ -338,8 +344,7 @@ def admin_update_user_attributes(
         verified = {**merged, name: value, attribute_rules.VERIFIED_FLAGS[name]: "true"}
         attribute_rules.check_alias_uniqueness(pool, verified, exclude_user=user)
     user.set_attributes(changes)
-    user.modified = timezone.now()
-    user.save()
+    _touch(user, *ATTRIBUTE_FIELDS)
     for name in to_verify:
         code = codes.issue_code(
             user, codes.Purpose.VERIFY_ATTRIBUTE, name, pending_value=pending.get(name, "")
@@ -372,6 +377,5 @@ def admin_delete_user_attributes(*, user: PoolUser, names: Iterable[str], actor:
         if name in changes:
             changes[flag] = None
     user.set_attributes(changes)
-    user.modified = timezone.now()
-    user.save()
+    _touch(user, *ATTRIBUTE_FIELDS)
     _audit(user, "admin_delete_user_attributes", pool=user.pool, actor=actor, names=names)
