@@ -4,8 +4,11 @@ a CognitoError the view attaches to a field."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+import botocore.session
+import regex
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -120,6 +123,15 @@ def sign_up_attribute_names(pool: UserPool) -> list[str]:
     return names
 
 
+@lru_cache(maxsize=1)
+def _username_rules() -> tuple[int, regex.Pattern[str]]:
+    """botocore's UsernameType (SignUp's Username): at most 128 characters, each a letter,
+    mark, symbol, number or punctuation (its pattern), so no spaces or control characters."""
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    shape = model.shape_for("UsernameType")
+    return int(shape.metadata["max"]), regex.compile(shape.metadata["pattern"])
+
+
 class SignUpForm(HostedForm):
     def __init__(self, *args: Any, pool: UserPool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -139,6 +151,22 @@ class SignUpForm(HostedForm):
         self.fields = fields
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "inputField-customizable")
+
+    def clean_username(self) -> str:
+        """The name SignUp would take: the JSON API refuses the rest before its service
+        runs, and a user created here with such a name could never be named to
+        AdminGetUser, AdminConfirmSignUp or AdminDeleteUser."""
+        username = str(self.cleaned_data["username"])
+        max_length, pattern = _username_rules()
+        if len(username) > max_length:
+            raise forms.ValidationError(
+                _("A username can have at most %(max)d characters."), params={"max": max_length}
+            )
+        if pattern.fullmatch(username) is None:
+            raise forms.ValidationError(
+                _("A username cannot contain spaces or control characters.")
+            )
+        return username
 
     @property
     def username(self) -> str:

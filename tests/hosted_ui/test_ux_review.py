@@ -50,3 +50,32 @@ def test_the_username_label_stays_the_sign_in_attribute_after_an_error(
         {"username": "nobody@example.com", "password": PASSWORD},
     )
     assert _label(_text(chinese), "username") == "电子邮件"
+
+
+def test_sign_up_refuses_a_username_the_api_would_refuse(browser: Browser, idp: Any) -> None:
+    plain_pool = idp.create_user_pool(PoolName="plain-usernames")["UserPool"]
+    client_id = idp.create_user_pool_client(UserPoolId=plain_pool["Id"], ClientName="plain")[
+        "UserPoolClient"
+    ]["ClientId"]
+    signup_url = f"/signup?client_id={client_id}"
+    refused = {
+        "john doe": "A username cannot contain spaces or control characters.",
+        "tab\there": "A username cannot contain spaces or control characters.",
+        "x" * 129: "A username can have at most 128 characters.",
+    }
+    for username, message in refused.items():
+        page = browser.submit(signup_url, {"username": username, "password": "Passw0rd!"})
+        assert page.status_code == 200, username
+        html = _text(page)
+        assert f'id="id_username-error">{message}</p>' in html, username
+        assert 'aria-describedby="id_username-error"' in html
+    chinese = browser.submit(
+        f"{signup_url}&lang=zh-hans", {"username": "john doe", "password": "Passw0rd!"}
+    )
+    assert 'id="id_username-error">用户名不能包含空格或控制字符。</p>' in _text(chinese)
+    assert idp.list_users(UserPoolId=plain_pool["Id"])["Users"] == []
+    # Letters of any script, symbols and punctuation are a username, as in the API.
+    accepted = browser.submit(signup_url, {"username": "李雷_o'brien", "password": "Passw0rd!"})
+    assert accepted.status_code == 303
+    user = idp.admin_get_user(UserPoolId=plain_pool["Id"], Username="李雷_o'brien")
+    assert user["UserStatus"] == "UNCONFIRMED"
