@@ -54,7 +54,10 @@ class PoolDomainMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        attach_pool_domain(request)
+        # /healthz serves no pool, and probes call it by any host name: a lookup here would
+        # turn "database down" into a 500 instead of its 503 (CONTRACT.md).
+        if request.path_info != "/healthz":
+            attach_pool_domain(request)
         return self.get_response(request)
 
 

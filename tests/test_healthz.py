@@ -74,13 +74,14 @@ def test_healthz_answers_get_only(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_healthz_on_another_host_survives_a_cache_outage(client: Any) -> None:
-    """The custom-domain lookup uses the cache; with Redis down it falls back to the DB."""
+def test_a_page_on_another_host_survives_a_cache_outage(client: Any) -> None:
+    """The custom-domain lookup uses the cache; with Redis down it falls back to the DB.
+    (/healthz itself skips the lookup: tests/test_contract_review.py.)"""
     broken = mock.Mock()
     broken.get.side_effect = ConnectionError("cache down")
     broken.set.side_effect = ConnectionError("cache down")
     with mock.patch("oauth.services.domains.cache", broken):
-        response = client.get("/healthz", HTTP_HOST="internal-probe.example")
+        response = client.get("/", HTTP_HOST="internal-probe.example")
     assert response.status_code == 200
     assert broken.get.called
 

@@ -1,0 +1,53 @@
+"""CONTRACT.md read line by line against the running code: the HTTP table's federation
+paths, /healthz as probes call it, and the JSON API's error shape for any method."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_healthz_is_503_not_500_on_any_host_when_the_database_is_down(tmp_path: Path) -> None:
+    """Probes call /healthz by whatever name reaches the process (localhost, a pod IP), not
+    PUBLIC_URL's host; with the database unreachable that must still be the JSON 503, not a
+    500 from the custom-domain lookup that runs for unknown hosts."""
+    script = (
+        "import json, django; django.setup()\n"
+        "from django.test import Client\n"
+        "client = Client(raise_request_exception=False)\n"
+        "answers = {}\n"
+        "for host in ['127.0.0.1:8000', 'localhost:8000', '10.0.0.7']:\n"
+        "    response = client.get('/healthz', HTTP_HOST=host)\n"
+        "    answers[host] = [response.status_code, response['Content-Type'],\n"
+        "                     response.content.decode()]\n"
+        "print(json.dumps(answers))\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        # A database that cannot be opened: its directory does not exist.
+        "DATABASE_URL": f"sqlite:///{tmp_path}/missing/db.sqlite3",
+        "PUBLIC_URL": "http://127.0.0.1:8000",
+    }
+    env.pop("REDIS_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    for host, (status, content_type, content) in answers.items():
+        assert (host, status, content_type) == (host, 503, "application/json")
+        body = json.loads(content)
+        assert body["status"] == "unavailable"
+        assert body["checks"]["database"]["state"] == "down"
