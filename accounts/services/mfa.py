@@ -46,6 +46,11 @@ CODE_PURPOSES = {SMS_MFA: codes.Purpose.MFA_SMS, EMAIL_OTP: codes.Purpose.MFA_EM
 TOTP_NOT_SET_UP = "User has not set up software token mfa"
 TOTP_NOT_VERIFIED = "User has not verified software token mfa"
 TOTP_CODE_MISMATCH = "Code mismatch and fail enable Software Token MFA"
+# Cognito's CodeMismatchException messages for a wrong code answering a sign-in challenge,
+# which apps and Amplify UI's tests match verbatim: one for an authenticator-app code, one
+# for a code sent by SMS or email.
+SIGN_IN_TOTP_MISMATCH = "Invalid code received for user"
+SIGN_IN_CODE_MISMATCH = "Invalid code or auth state for the user."
 DEFAULT_SMS_MESSAGE = "Your authentication code is {####}. "
 # Our default sign-in code mail when the pool's EmailMfaConfiguration sets none.
 _EMAIL_TEXTS = {
@@ -373,18 +378,23 @@ def send_sign_in_code(user: PoolUser, factor: str) -> CodeDelivery:
 def check_sign_in_code(user: PoolUser, factor: str, code: str) -> None:
     """Accept ``code`` for ``factor``, or one of the user's recovery codes in its place.
 
-    Raises CodeMismatchException for a wrong code (and ExpiredCodeException /
-    LimitExceededException for an expired or over-tried SMS or email code).
+    Raises CodeMismatchException with Cognito's sign-in message for a wrong code (and
+    ExpiredCodeException / LimitExceededException for an expired or over-tried SMS or email
+    code).
     """
+    mismatch = SIGN_IN_TOTP_MISMATCH if factor == SOFTWARE_TOKEN_MFA else SIGN_IN_CODE_MISMATCH
     if recovery_codes.looks_like_recovery_code(code):
         if recovery_codes.use(user, code, via=factor):
             return
-        raise CodeMismatchException()
+        raise CodeMismatchException(mismatch)
     if factor == SOFTWARE_TOKEN_MFA:
         if not totp.accept_code(user, code):
-            raise CodeMismatchException()
+            raise CodeMismatchException(mismatch)
         return
-    codes.verify_code(user, CODE_PURPOSES[factor], code)
+    try:
+        codes.verify_code(user, CODE_PURPOSES[factor], code)
+    except CodeMismatchException:
+        raise CodeMismatchException(mismatch) from None
 
 
 def mark_delivery_verified(user: PoolUser, factor: str) -> None:

@@ -265,7 +265,7 @@ def test_amplify_enrols_totp_and_confirms_sign_in_with_a_code_after_a_wrong_one(
     assert steps["wrongCode"] == {
         "accepted": False,
         "name": "CodeMismatchException",
-        "message": "Invalid verification code provided, please try again.",
+        "message": "Invalid code received for user",
     }
     # The pending sign-in's Session took the right code after the wrong one.
     assert steps["confirmSignIn"] == {"isSignedIn": True, "nextStep": "DONE"}
