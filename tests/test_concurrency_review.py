@@ -8,20 +8,54 @@ does not).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from django.db import connection, connections
 
-from accounts.models import PoolUser, UserPool
+from accounts.models import OneTimeCode, PoolUser, UserPool
 from accounts.services import attributes as attribute_rules
 from accounts.services import codes, passwords, self_service, sign_up, users
 from accounts.services.passwords import set_password
+from core import crypto
 from core.errors import NotAuthorizedException, RefreshTokenReuseException
 from oauth.models import AccessToken, AppClient, RefreshToken
 from oauth.services import tokens
 
 PASSWORD = "Correct-Horse-9!"
+T = TypeVar("T")
+
+
+def concurrent_writers() -> bool:
+    """Whether a second connection can write while the first holds a write transaction.
+    PostgreSQL can, so the racing request runs in the middle of the first one; SQLite
+    (transaction_mode IMMEDIATE) queues it behind, so it runs after, and the invariant
+    asserted must hold either way."""
+    return connection.vendor != "sqlite"
+
+
+def in_another_connection(work: Callable[[], T]) -> T:
+    """Run ``work`` as another request would: in a thread with its own database
+    connection, committing on its own. Returns its result or raises its exception."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = work()
+        except Exception as exc:  # handed to the caller
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the concurrent request did not finish"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -215,3 +249,45 @@ def test_a_write_racing_admin_disable_user_leaves_the_user_disabled(
         assert "name" not in after.attributes
     else:
         assert after.attributes["name"] == "Ada Lovelace"
+
+
+# --- the first code issued twice at once ---------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_issuing_the_first_code_at_once_leave_one_working_code(
+    user: PoolUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ForgotPassword sent twice (a double click): both find no reset code yet and both
+    insert one; the second insert used to hit the unique constraint, a 500."""
+    issued = iter(["111111", "222222"])
+    monkeypatch.setattr(codes, "new_code", lambda: next(issued))
+    first_thread = threading.get_ident()
+    real_digest = crypto.keyed_digest
+    racing: list[str] = []
+
+    def issue_racing_code() -> str:
+        fresh = PoolUser.objects.select_related("pool").get(pk=user.pk)
+        return codes.issue_code(fresh, codes.Purpose.FORGOT_PASSWORD)
+
+    def digest_after_a_racing_insert(*args: Any, **kwargs: Any) -> str:
+        # Called once the first request found no code row and before it inserts one.
+        if threading.get_ident() == first_thread and not racing and concurrent_writers():
+            racing.append(in_another_connection(issue_racing_code))
+        return real_digest(*args, **kwargs)
+
+    monkeypatch.setattr(crypto, "keyed_digest", digest_after_a_racing_insert)
+    first = codes.issue_code(user, codes.Purpose.FORGOT_PASSWORD)
+    if not racing:
+        racing.append(issue_racing_code())
+    monkeypatch.setattr(crypto, "keyed_digest", real_digest)
+
+    assert {first, racing[0]} == {"111111", "222222"}
+    (row,) = OneTimeCode.objects.filter(user=user, purpose=codes.Purpose.FORGOT_PASSWORD)
+    matching = [
+        code
+        for code in (first, racing[0])
+        if crypto.digest_matches(
+            codes._digest_input(user, row.purpose, "", code), row.code_digest, "one-time-code"
+        )
+    ]
+    assert len(matching) == 1  # the later write replaced the other's code
+    assert codes.verify_code(user, codes.Purpose.FORGOT_PASSWORD, matching[0]) is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import OneTimeCode, PoolUser
@@ -66,22 +66,37 @@ def issue_code(
     attribute = attribute or ""
     code = new_code()
     now = timezone.now()
-    existing = (
-        OneTimeCode.objects.select_for_update()
-        .filter(user=user, purpose=purpose, attribute=attribute)
-        .first()
+    rows = OneTimeCode.objects.select_for_update().filter(
+        user=user, purpose=purpose, attribute=attribute
     )
-    row = existing or OneTimeCode(user=user, purpose=purpose, attribute=attribute)
+    row = rows.first()
+    if row is None:
+        row = OneTimeCode(user=user, purpose=purpose, attribute=attribute)
+        _fill(row, user, code, now, pending_value)
+        try:
+            with transaction.atomic():
+                row.save()
+            return code
+        except IntegrityError:
+            # A concurrent request (ForgotPassword sent twice) inserted the first code
+            # between our read and our insert: replace that one, as a re-issue would.
+            row = rows.get()
+    _fill(row, user, code, now, pending_value)
+    row.save()
+    return code
+
+
+def _fill(
+    row: OneTimeCode, user: PoolUser, code: str, now: dt.datetime, pending_value: str | None
+) -> None:
     row.code_digest = crypto.keyed_digest(
-        _digest_input(user, purpose, attribute, code), _DIGEST_PURPOSE
+        _digest_input(user, row.purpose, row.attribute, code), _DIGEST_PURPOSE
     )
     row.failed_attempts = 0
     row.created = now
-    row.expires = now + CODE_LIFETIMES[purpose]
+    row.expires = now + CODE_LIFETIMES[row.purpose]
     if pending_value is not None:
         row.pending_value = pending_value
-    row.save()
-    return code
 
 
 def pending_value(user: PoolUser, attribute: str) -> str:
