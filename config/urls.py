@@ -5,6 +5,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from core.views import healthz
+from federation.views import idp_response
 
 
 def index(request: HttpRequest) -> JsonResponse:
@@ -22,6 +23,8 @@ urlpatterns = [
     path("", index, name="index"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("oauth2/idpresponse", idp_response, name="oidc_idp_response"),
+    path("saml2/idpresponse", idp_response, name="saml_idp_response"),
     path("", include("identity.urls")),
     path("", include("oauth.urls")),
     path("", include("accounts.urls")),

@@ -9,7 +9,36 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.test import Client
+
 ROOT = Path(__file__).resolve().parent.parent
+
+FEDERATION_PATHS = ["/oauth2/idpresponse", "/saml2/idpresponse"]
+
+
+@pytest.mark.django_db  # the pool-domain middleware looks the test host up
+@pytest.mark.parametrize("path", FEDERATION_PATHS)
+def test_federation_return_paths_say_no_provider_is_configured(path: str) -> None:
+    """Where a social, OIDC or SAML provider sends the browser back (GET with ?code=&state=,
+    or a SAML POST binding without any CSRF token) answers a clear JSON error, not Django's
+    bare 404 page or a CSRF 403 page."""
+    browser = Client(enforce_csrf_checks=True)
+
+    answers = [
+        browser.get(path, {"code": "abc", "state": "xyz"}),
+        browser.get(path),
+        browser.post(path, {"SAMLResponse": "PHNhbWxwOlJlc3BvbnNlLz4=", "RelayState": "r"}),
+    ]
+
+    for response in answers:
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/json"
+        assert response["Cache-Control"] == "no-store"
+        body = response.json()
+        assert body["error"] == "invalid_request"
+        assert "No federated identity provider is configured" in body["error_description"]
+    assert browser.put(path).status_code == 405
 
 
 def test_healthz_is_503_not_500_on_any_host_when_the_database_is_down(tmp_path: Path) -> None:
