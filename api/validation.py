@@ -19,6 +19,10 @@ _MAX_ERRORS = 10
 # CreateUserPoolDomain takes custom domains such as auth.example.com (awsdocs,
 # cognito-user-pools-add-custom-domain.md); oauth.services.domains checks them instead.
 _UNENFORCED_PATTERNS = frozenset({"DomainType"})
+# Shapes whose pattern the service checks differently from the published model: botocore's
+# PasswordType is [\S]+, yet Cognito takes inner spaces (the space is one of its policy
+# symbols) and refuses only leading or trailing ones, naming this pattern (reference §5).
+_SERVICE_PATTERNS = {"PasswordType": r"^[\S]+.*[\S]+$"}
 
 
 @lru_cache(maxsize=2048)
@@ -100,7 +104,7 @@ def _check(value: Any, shape: Shape, path: str, out: _Collector) -> None:
         enum = meta.get("enum")
         if enum and value not in enum:
             out.add(value, path, shape, f"satisfy enum value set: [{', '.join(enum)}]")
-        pattern = meta.get("pattern")
+        pattern = _SERVICE_PATTERNS.get(shape.name, meta.get("pattern"))
         if pattern and value and shape.name not in _UNENFORCED_PATTERNS:
             compiled = _compiled(pattern)
             if compiled is not None and compiled.fullmatch(value) is None:

@@ -1,8 +1,9 @@
 """Cognito's error names and messages (reference §5) through boto3 against the live server,
-for the rules no other module pins: wrong sign-in MFA codes, a RESET_REQUIRED user behind
-PreventUserExistenceErrors, unknown pools and clients. Every refusal is also checked
-against botocore's list of errors for its operation, so an application catching
-``client.exceptions.<Name>`` around that call catches it.
+for the rules no other module pins: wrong sign-in MFA codes, the password pattern Cognito
+enforces, a RESET_REQUIRED user behind PreventUserExistenceErrors, unknown pools and
+clients. Every refusal is also checked against botocore's list of errors for its
+operation, so an application catching ``client.exceptions.<Name>`` around that call
+catches it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from botocore.exceptions import ClientError
 from api import registry
 
 PASSWORD = "Correct-Horse-9-Battery"
+PATTERN_REFUSAL = (
+    "1 validation error detected: Value at '{member}' failed to satisfy constraint: "
+    "Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$"
+)
 
 
 @cache
@@ -132,6 +137,38 @@ def test_wrong_sign_in_mfa_codes_get_cognitos_messages(
             "EMAIL_OTP_CODE": _code_other_than(*mailed),
         },
     ) == ("CodeMismatchException", "Invalid code or auth state for the user.")
+
+
+def test_passwords_may_hold_inner_spaces_but_not_edge_ones(
+    idp: Any, idp_public: Any, pool: dict[str, Any]
+) -> None:
+    client_id = _client_id(idp, pool["Id"])
+    # The space is one of Cognito's policy symbols: this password meets the seed policy.
+    spaced = "Correct horse 9 battery"
+    idp_public.sign_up(ClientId=client_id, Username="spaced@example.com", Password=spaced)
+    idp.admin_confirm_sign_up(UserPoolId=pool["Id"], Username="spaced@example.com")
+    signed_in = _sign_in(idp_public, client_id, "spaced@example.com", spaced)
+    access_token = signed_in["AuthenticationResult"]["AccessToken"]
+
+    assert _refusal(
+        idp.admin_set_user_password,
+        UserPoolId=pool["Id"],
+        Username="spaced@example.com",
+        Password=" Leading-Passw0rd!",
+        Permanent=True,
+    ) == ("InvalidParameterException", PATTERN_REFUSAL.format(member="password"))
+    assert _refusal(
+        idp_public.change_password,
+        AccessToken=access_token,
+        PreviousPassword=spaced,
+        ProposedPassword="Trailing-Passw0rd! ",
+    ) == ("InvalidParameterException", PATTERN_REFUSAL.format(member="proposedPassword"))
+    idp_public.change_password(
+        AccessToken=access_token, PreviousPassword=spaced, ProposedPassword="Another horse 7 Jump"
+    )
+    assert _sign_in(idp_public, client_id, "spaced@example.com", "Another horse 7 Jump")[
+        "AuthenticationResult"
+    ]["AccessToken"]
 
 
 def test_reset_required_user_is_a_generic_refusal_when_existence_errors_are_prevented(
