@@ -283,6 +283,10 @@ def _attach_error(
     """Show ``exc`` beside the field it is about: by exception name, else a field the
     message names, else ``default`` (None: above the form)."""
     field = fields.get(type(exc).__name__)
+    if field is None and exc.message.startswith("Username ") and "username" in form.fields:
+        # "Username cannot be of email format, …": about the name typed, though it names
+        # the email too.
+        field = "username"
     if field is None:
         field = next(
             (name for name in form.fields if name != "password" and name in exc.message), default

@@ -79,3 +79,89 @@ def test_sign_up_refuses_a_username_the_api_would_refuse(browser: Browser, idp: 
     assert accepted.status_code == 303
     user = idp.admin_get_user(UserPoolId=plain_pool["Id"], Username="李雷_o'brien")
     assert user["UserStatus"] == "UNCONFIRMED"
+
+
+def _visible_text(html: str) -> str:
+    """What a person reads: the page body without markup, the language links or the
+    app's name."""
+    body = html.split('<div class="content">', 1)[1].split('<nav class="languages"', 1)[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+
+
+def _english_words(html: str) -> list[str]:
+    text = re.sub(r"\S+@\S+", " ", _visible_text(html))  # the addresses typed
+    return re.findall(r"[A-Za-z]{3,}", text)
+
+
+def test_service_refusals_on_chinese_pages_are_chinese(
+    browser: Browser, app_client: dict[str, Any], idp: Any, pool: dict[str, Any]
+) -> None:
+    # Confirmed, with an email nobody verified: no code can reset its password.
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="unverified@example.com",
+        UserAttributes=[{"Name": "email", "Value": "unverified@example.com"}],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(
+        UserPoolId=pool["Id"], Username="unverified@example.com", Password=PASSWORD, Permanent=True
+    )
+    chinese = query(app_client["ClientId"], lang="zh-hans")
+    english = query(app_client["ClientId"])
+
+    no_channel = browser.submit(
+        f"/forgotPassword?{chinese}", {"username": "unverified@example.com"}
+    )
+    html = _text(no_channel)
+    assert 'id="id_username-error">无法重置该用户的密码' in html
+    assert _english_words(html) == []
+    in_english = browser.submit(
+        f"/forgotPassword?{english}", {"username": "unverified@example.com"}
+    )
+    assert "Cannot reset password for the user as there is no registered/verified email" in _text(
+        in_english
+    )
+
+    # Confirming an account that is already confirmed (a second click, a second tab).
+    again = browser.submit(
+        f"/confirmUser?{chinese}", {"username": "unverified@example.com", "code": "123456"}
+    )
+    html = _text(again)
+    assert "无法确认该用户：该账户已确认，请直接登录。" in html  # noqa: RUF001
+    assert _english_words(html) == []
+
+
+def test_schema_and_alias_refusals_at_sign_up_are_translated(browser: Browser, idp: Any) -> None:
+    alias_pool = idp.create_user_pool(
+        PoolName="alias-birthdate",
+        AliasAttributes=["email"],
+        AutoVerifiedAttributes=["email"],
+        Schema=[{"Name": "birthdate", "AttributeDataType": "String", "Required": True}],
+    )["UserPool"]
+    client_id = idp.create_user_pool_client(UserPoolId=alias_pool["Id"], ClientName="alias")[
+        "UserPoolClient"
+    ]["ClientId"]
+    fields = {"email": "ming@example.com", "password": "Passw0rd!x"}
+
+    short_date = browser.submit(
+        f"/signup?client_id={client_id}&lang=zh-hans",
+        {"username": "ming", "birthdate": "1990/1/1", **fields},
+    )
+    html = _text(short_date)
+    assert 'id="id_birthdate-error">属性不符合架构：出生日期: 长度不能少于 10 个字符</p>' in html  # noqa: RUF001
+    assert _english_words(html) == []
+    in_english = browser.submit(
+        f"/signup?client_id={client_id}", {"username": "ming", "birthdate": "1990/1/1", **fields}
+    )
+    assert (
+        'id="id_birthdate-error">Attributes did not conform to the schema: '
+        "Birthdate: String must be no shorter than 10 characters</p>"
+    ) in _text(in_english)
+
+    email_shaped = browser.submit(
+        f"/signup?client_id={client_id}&lang=zh-hans",
+        {"username": "ming@example.com", "birthdate": "1990-01-01", **fields},
+    )
+    html = _text(email_shaped)
+    assert 'id="id_username-error">用户名不能是电子邮件地址格式' in html
+    assert _english_words(html) == []
