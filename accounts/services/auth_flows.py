@@ -349,8 +349,12 @@ def _initiate(
     if auth_flow not in (_ADMIN_FLOWS if admin else _PUBLIC_FLOWS):
         raise InvalidParameterException("Initiate Auth method not supported")
     if _REQUIRED_GRANT[auth_flow] not in allowed_auth_flows(client):
+        # Cognito's wording differs per flow; apps match the first two verbatim (reference
+        # §2.1, and "USER_SRP_AUTH is not enabled for the client." as SRP clients report it).
         if auth_flow is AuthFlow.USER_PASSWORD_AUTH:
             raise InvalidParameterException("USER_PASSWORD_AUTH flow not enabled for this client")
+        if auth_flow is AuthFlow.USER_SRP_AUTH:
+            raise InvalidParameterException("USER_SRP_AUTH is not enabled for the client.")
         raise InvalidParameterException("Auth flow not enabled for this client")
     if auth_flow in (AuthFlow.REFRESH_TOKEN_AUTH, AuthFlow.REFRESH_TOKEN):
         return _refresh(client, parameters)

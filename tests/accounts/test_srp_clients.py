@@ -292,7 +292,7 @@ def test_srp_flow_must_be_allowed_and_a_value_must_be_valid(
         _srp(idp_public, pool["Id"], password_only, "sam@example.com", PASSWORD).authenticate_user()
     assert _error(not_enabled) == (
         "InvalidParameterException",
-        "Auth flow not enabled for this client",
+        "USER_SRP_AUTH is not enabled for the client.",
     )
 
     client = make_client()

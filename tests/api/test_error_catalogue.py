@@ -188,6 +188,42 @@ def test_reset_required_user_is_a_generic_refusal_when_existence_errors_are_prev
     ) == ("NotAuthorizedException", "Incorrect username or password.")
 
 
+def test_a_flow_the_client_does_not_allow_is_named_as_cognito_names_it(
+    idp: Any, idp_public: Any, pool: dict[str, Any]
+) -> None:
+    srp_only = _client_id(idp, pool["Id"], ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"])
+    password_only = _client_id(idp, pool["Id"])
+    credentials = {"USERNAME": "anyone@example.com", "PASSWORD": PASSWORD}
+    refusals = [
+        (
+            idp_public.initiate_auth,
+            {
+                "ClientId": password_only,
+                "AuthFlow": "USER_SRP_AUTH",
+                "AuthParameters": {"USERNAME": "anyone@example.com", "SRP_A": "1f"},
+            },
+            "USER_SRP_AUTH is not enabled for the client.",
+        ),
+        (
+            idp_public.initiate_auth,
+            {"ClientId": srp_only, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": credentials},
+            "USER_PASSWORD_AUTH flow not enabled for this client",
+        ),
+        (
+            idp.admin_initiate_auth,
+            {
+                "UserPoolId": pool["Id"],
+                "ClientId": srp_only,
+                "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                "AuthParameters": credentials,
+            },
+            "Auth flow not enabled for this client",
+        ),
+    ]
+    for call, params, message in refusals:
+        assert _refusal(call, **params) == ("InvalidParameterException", message)
+
+
 def test_unknown_pools_and_clients_are_named_in_the_message(idp: Any, idp_public: Any) -> None:
     missing_pool = "us-east-1_Missing99"
     missing_client = "1example23456789clientid00"
