@@ -7,11 +7,13 @@ The hosted UI and OAuth pages never get these headers (RFC 9700 §2.6).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
 from api import protocol
+from core.errors import UnknownOperationException
 from identity.services import sts
 
 EXPOSED = "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date"
@@ -44,4 +46,11 @@ class CognitoApiMiddleware:
             if sts.is_query_request(request):  # STS (AWS Query) for issued credentials
                 return _cors(request, sts.handle(request))
             return _cors(request, protocol.dispatch(request))
+        if request.method not in ("GET", "HEAD") or request.headers.get("X-Amz-Target"):
+            # Still the JSON API, sent with the wrong method: its error shape, not the
+            # service index or the CSRF page (CONTRACT.md, "Errors").
+            error = UnknownOperationException(
+                f"Unsupported HTTP method {request.method}: the API is called with POST."
+            )
+            return _cors(request, protocol.render_error(error, str(uuid.uuid4())))
         return self.get_response(request)

@@ -80,3 +80,40 @@ def test_healthz_is_503_not_500_on_any_host_when_the_database_is_down(tmp_path: 
         body = json.loads(content)
         assert body["status"] == "unavailable"
         assert body["checks"]["database"]["state"] == "down"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "get"])
+def test_the_json_api_answers_other_methods_with_a_cognito_error(method: str) -> None:
+    """A request to the API's path carrying X-Amz-Target but not sent as POST (a proxy or a
+    hand-written client getting the method wrong) is still the JSON API: a
+    {"__type", "message"} answer, never Django's CSRF page or the service index."""
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.generic(
+        method.upper(),
+        "/",
+        data="{}",
+        content_type="application/x-amz-json-1.1",
+        HTTP_X_AMZ_TARGET="AWSCognitoIdentityProviderService.ListUserPools",
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/x-amz-json-1.1"
+    body = json.loads(response.content)
+    assert set(body) == {"__type", "message"}
+    assert body["__type"] == "UnknownOperationException"
+    assert response["x-amzn-ErrorType"] == "UnknownOperationException:"
+    assert method.upper() in body["message"]
+
+
+@pytest.mark.django_db
+def test_methods_on_the_api_path_without_a_target_are_json_too() -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.delete("/")
+
+    assert response.status_code == 400
+    assert json.loads(response.content)["__type"] == "UnknownOperationException"
+    # The service index stays where it was.
+    assert client.get("/").json()["api"].startswith("POST /")
