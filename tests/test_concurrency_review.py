@@ -9,6 +9,7 @@ does not).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,7 +21,7 @@ from accounts.services import attributes as attribute_rules
 from accounts.services import codes, passwords, self_service, sign_up, users
 from accounts.services.passwords import set_password
 from core import crypto
-from core.errors import NotAuthorizedException, RefreshTokenReuseException
+from core.errors import NotAuthorizedException, RefreshTokenReuseException, UsernameExistsException
 from oauth.models import AccessToken, AppClient, RefreshToken
 from oauth.services import tokens
 
@@ -291,3 +292,94 @@ def test_two_requests_issuing_the_first_code_at_once_leave_one_working_code(
     ]
     assert len(matching) == 1  # the later write replaced the other's code
     assert codes.verify_code(user, codes.Purpose.FORGOT_PASSWORD, matching[0]) is not None
+
+
+# --- two SignUps with the same email where email is the username --------------------------
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def _wait_until_finished_or_blocked(thread: threading.Thread, backend_pid: list[int]) -> None:
+    """Return once the racing request finished or waits on a lock the first one holds."""
+    deadline = time.monotonic() + 30
+    while thread.is_alive() and time.monotonic() < deadline:
+        if backend_pid:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", backend_pid
+                )
+                found = cursor.fetchone()
+            if found is not None and found[0] == "Lock":
+                return
+        time.sleep(0.02)
+    assert not thread.is_alive(), "the racing request neither finished nor waited on a lock"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("action", ["SignUp", "AdminCreateUser"])
+def test_two_requests_creating_the_same_email_username_at_once_make_one_user(
+    action: str,
+    make_client: Callable[..., AppClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a pool where email is the username the stored username is the ``sub``, so the
+    unique username constraint cannot catch two users with one email: both requests used
+    to pass the uniqueness check before either inserted, and the second account could
+    never sign in (the email resolves to the first)."""
+    client = make_client()
+    email = "grace@example.com"
+
+    def create() -> PoolUser:
+        pool = UserPool.objects.get(pk=client.pool_id)
+        if action == "SignUp":
+            fresh = AppClient.objects.select_related("pool").get(pk=client.pk)
+            signed_up = sign_up.sign_up(
+                client=fresh, username=email, password=PASSWORD, attributes={}
+            )
+            return signed_up.user
+        return users.admin_create_user(pool=pool, username=email, attributes={})
+
+    first_thread = threading.get_ident()
+    real_check = attribute_rules.check_alias_uniqueness
+    outcomes: dict[str, Any] = {}
+    racing_pid: list[int] = []
+
+    def create_racing() -> None:
+        if concurrent_writers():
+            racing_pid.append(_backend_pid())
+        try:
+            outcomes["racing"] = create()
+        except UsernameExistsException as exc:
+            outcomes["racing"] = exc
+        finally:
+            connections.close_all()
+
+    def check_with_a_racing_request(*args: Any, **kwargs: Any) -> None:
+        real_check(*args, **kwargs)
+        # The first request found the email free and has not inserted yet.
+        if threading.get_ident() == first_thread and "thread" not in outcomes:
+            thread = threading.Thread(target=create_racing)
+            outcomes["thread"] = thread
+            thread.start()
+            _wait_until_finished_or_blocked(thread, racing_pid)
+
+    if concurrent_writers():
+        monkeypatch.setattr(attribute_rules, "check_alias_uniqueness", check_with_a_racing_request)
+    try:
+        outcomes["first"] = create()
+    except UsernameExistsException as exc:
+        outcomes["first"] = exc
+    monkeypatch.setattr(attribute_rules, "check_alias_uniqueness", real_check)
+    if "thread" in outcomes:
+        outcomes["thread"].join(timeout=60)
+        assert not outcomes["thread"].is_alive()
+    else:
+        create_racing()
+
+    results = [outcomes["first"], outcomes["racing"]]
+    assert PoolUser.objects.filter(pool_id=client.pool_id, email=email).count() == 1
+    assert sum(isinstance(result, PoolUser) for result in results) == 1
+    (refused,) = [result for result in results if isinstance(result, UsernameExistsException)]
+    assert refused.message == "An account with the given email already exists."

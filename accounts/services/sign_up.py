@@ -115,6 +115,7 @@ def sign_up(
     passwords.validate_password_policy(pool, password, sign_up=True)
     attribute_rules.validate_attributes(pool, values, for_create=True)
     username_key = pool.normalize_username(stored_username)
+    users.claim_sign_in_names(pool, values)
     if PoolUser.objects.filter(pool=pool, username_key=username_key).exists():
         raise UsernameExistsException("User already exists")
     attribute_rules.check_alias_uniqueness(pool, values)

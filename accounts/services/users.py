@@ -4,11 +4,12 @@ AdminDeleteUserAttributes, AdminConfirmSignUp and AdminResetUserPassword."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts import selectors
@@ -97,6 +98,32 @@ def check_username_not_alias_shaped(pool: UserPool, username: str) -> None:
         )
 
 
+def claim_sign_in_names(pool: UserPool, attributes: Mapping[str, str]) -> None:
+    """Hold, until the surrounding transaction ends, the sign-in names (username
+    attributes, verified aliases) that ``attributes`` would give a new user, so two
+    SignUps or AdminCreateUsers with the same email cannot both pass the uniqueness check
+    before either inserts: no database constraint can say "unique email" only in pools
+    that sign in with it. PostgreSQL: one transaction-level advisory lock per name, taken
+    in a fixed order; SQLite already runs one writing transaction at a time."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted(
+        {
+            int.from_bytes(
+                hashlib.sha256(f"{pool.id}:{name}:{attributes[name].lower()}".encode()).digest()[
+                    :8
+                ],
+                "big",
+                signed=True,
+            )
+            for name in attribute_rules.alias_attributes_in_use(pool, attributes)
+        }
+    )
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def _present(values: Mapping[str, str]) -> dict[str, str]:
     """Attributes given with a value (an empty Value sets nothing)."""
     return {name: value for name, value in values.items() if value != ""}
@@ -171,6 +198,7 @@ def admin_create_user(
         if selectors.get_user_by_username(pool, username) is not None:
             raise UsernameExistsException("User account already exists")
     attribute_rules.validate_attributes(pool, values, for_create=True)
+    claim_sign_in_names(pool, values)
     if force_alias_creation:
         attribute_rules.release_aliases(pool, values)
     attribute_rules.check_alias_uniqueness(pool, values)
