@@ -415,11 +415,16 @@ def _describe_fields(form: forms.Form, *, with_rules: bool) -> None:
 
 
 def _logout_url(client: AppClient) -> str:
-    # Cognito's /logout takes the client and one of its LogoutURLs (reference §4).
+    """Cognito's /logout takes the client and one of its LogoutURLs (reference §4) and
+    refuses a client without any; such a client signs out at the pool's RP-initiated
+    logout, which shows the signed-out page, in this page's language."""
     query = {"client_id": client.client_id}
     if client.logout_urls:
         query["logout_uri"] = client.logout_urls[0]
-    return f"/logout?{urllib.parse.urlencode(query)}"
+        return f"/logout?{urllib.parse.urlencode(query)}"
+    query["lang"] = translation.get_language()
+    path = reverse("end_session", kwargs={"pool_id": client.pool_id})
+    return f"{path}?{urllib.parse.urlencode(query)}"
 
 
 def _page_links(ctx: HostedContext) -> dict[str, str]:
@@ -454,12 +459,11 @@ def error_page(
 def signed_out_page(request: HttpRequest, client: AppClient | None = None) -> HttpResponse:
     """What ``/logout`` shows when it has nowhere to send the browser."""
     context: dict[str, Any] = {}
-    if client is not None:
-        context["login_url"] = (
-            f"{reverse('hosted_ui:login')}?"
-            f"{urllib.parse.urlencode({'client_id': client.client_id})}"
-        )
     with translation.override(requested_language(request) or translation.get_language()):
+        if client is not None:
+            # Signing in again keeps the language this page is in.
+            query = {"client_id": client.client_id, "lang": translation.get_language()}
+            context["login_url"] = f"{reverse('hosted_ui:login')}?{urllib.parse.urlencode(query)}"
         response = _render(request, "signed_out.html", context)
     return secure_headers(response)
 

@@ -165,3 +165,39 @@ def test_schema_and_alias_refusals_at_sign_up_are_translated(browser: Browser, i
     html = _text(email_shaped)
     assert 'id="id_username-error">用户名不能是电子邮件地址格式' in html
     assert _english_words(html) == []
+
+
+def test_signing_out_from_the_signed_in_page_works_without_logout_urls(
+    browser: Browser, idp: Any, pool: dict[str, Any]
+) -> None:
+    # An app client with no OAuth settings at all: Cognito's /logout refuses it.
+    client_id = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="no-oauth")[
+        "UserPoolClient"
+    ]["ClientId"]
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="lin@example.com",
+        UserAttributes=[{"Name": "email", "Value": "lin@example.com"}],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(
+        UserPoolId=pool["Id"], Username="lin@example.com", Password=PASSWORD, Permanent=True
+    )
+    login = f"/login?client_id={client_id}&lang=zh-hans"
+    signed_in = browser.submit(login, {"username": "lin@example.com", "password": PASSWORD})
+    page = _text(browser.client.get(signed_in["Location"]))
+    assert "您已以 lin@example.com 身份登录。" in page
+    sign_out = re.search(r'href="([^"]+)">退出登录</a>', page)
+    assert sign_out, page
+
+    signed_out = browser.client.get(sign_out.group(1).replace("&amp;", "&"))
+    assert signed_out.status_code == 200
+    html = _text(signed_out)
+    assert "您已退出登录" in html
+    assert _english_words(html) == []
+    sign_in_again = re.search(r'href="([^"]+)">登录</a>', html)
+    assert sign_in_again, html
+    again = browser.client.get(sign_in_again.group(1).replace("&amp;", "&"))
+    assert again.status_code == 200
+    assert "使用用户名和密码登录" in _text(again)  # the form again, still in Chinese
+    assert 'name="password"' in _text(again)
