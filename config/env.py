@@ -8,11 +8,22 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
+
+
+def _unparsable(variable: str) -> ImproperlyConfigured:
+    """The error for a URL setting urllib cannot read, most often a password with a raw
+    ``/``, ``#``, ``?`` or ``@`` (part of it read as the port). Raise it ``from None``:
+    the URL, with its password, stays out of the message and the traceback."""
+    return ImproperlyConfigured(
+        f"{variable} is not a valid URL: percent-encode reserved characters in the user "
+        "name and password (@ as %40, : as %3A, / as %2F, # as %23, ? as %3F, % as %25)."
+    )
 
 
 def db_config(url: str) -> dict[str, Any]:
@@ -23,7 +34,10 @@ def db_config(url: str) -> dict[str, Any]:
     """
     if not url:
         url = "sqlite:///var/db.sqlite3"
-    config: dict[str, Any] = environ.Env.db_url_config(url)
+    try:
+        config: dict[str, Any] = environ.Env.db_url_config(url)
+    except ValueError:
+        raise _unparsable("DATABASE_URL") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         name = Path(config["NAME"])
         if not name.is_absolute() and str(name) != ":memory:":
@@ -45,7 +59,10 @@ def email_config(url: str) -> dict[str, Any]:
     """Django's EMAIL_* settings from EMAIL_URL; console mail when unset."""
     if not url:
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    config: dict[str, Any] = environ.Env.email_url_config(url)
+    try:
+        config: dict[str, Any] = environ.Env.email_url_config(url)
+    except ValueError:
+        raise _unparsable("EMAIL_URL") from None
     return config
 
 
