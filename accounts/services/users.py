@@ -107,21 +107,17 @@ def claim_sign_in_names(pool: UserPool, attributes: Mapping[str, str]) -> None:
     in a fixed order; SQLite already runs one writing transaction at a time."""
     if connection.vendor != "postgresql":
         return
-    keys = sorted(
-        {
-            int.from_bytes(
-                hashlib.sha256(f"{pool.id}:{name}:{attributes[name].lower()}".encode()).digest()[
-                    :8
-                ],
-                "big",
-                signed=True,
-            )
-            for name in attribute_rules.alias_attributes_in_use(pool, attributes)
-        }
-    )
+    names = attribute_rules.alias_attributes_in_use(pool, attributes)
+    claimed = {f"{pool.id}:{name}:{attributes[name].lower()}" for name in names}
+    keys = sorted(_advisory_lock_key(claim) for claim in claimed)
     with connection.cursor() as cursor:
         for key in keys:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _advisory_lock_key(name: str) -> int:
+    """PostgreSQL advisory locks take a signed 64-bit key."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def _present(values: Mapping[str, str]) -> dict[str, str]:
