@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
+import requests
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,3 +121,53 @@ def test_methods_on_the_api_path_without_a_target_are_json_too() -> None:
     assert json.loads(response.content)["__type"] == "UnknownOperationException"
     # The service index stays where it was.
     assert client.get("/").json()["api"].startswith("POST /")
+
+
+def test_aws_region_names_the_region_in_pool_ids_and_arns(
+    endpoint: str, access_key: tuple[str, str], settings: Any
+) -> None:
+    """AWS_REGION (CONTRACT.md): the region in user-pool and identity-pool ids and ARNs, and
+    the region SDK clients configured for it sign with."""
+    settings.AWS_REGION = "eu-west-1"
+    credentials = {
+        "endpoint_url": endpoint,
+        "region_name": "eu-west-1",
+        "aws_access_key_id": access_key[0],
+        "aws_secret_access_key": access_key[1],
+    }
+    idp = boto3.client("cognito-idp", **credentials)
+    identity = boto3.client("cognito-identity", **credentials)
+
+    pool = idp.create_user_pool(PoolName="regional")["UserPool"]
+    identity_pool = identity.create_identity_pool(
+        IdentityPoolName="regional", AllowUnauthenticatedIdentities=True
+    )
+
+    assert re.fullmatch(r"eu-west-1_[0-9A-Za-z]+", pool["Id"])
+    assert pool["Arn"] == f"arn:aws:cognito-idp:eu-west-1:123456789012:userpool/{pool['Id']}"
+    assert identity_pool["IdentityPoolId"].startswith("eu-west-1:")
+    discovery = requests.get(
+        f"{endpoint}/{pool['Id']}/.well-known/openid-configuration", timeout=30
+    )
+    assert discovery.json()["issuer"] == f"{settings.PUBLIC_URL}/{pool['Id']}"
+
+
+def test_port_sets_the_default_public_url() -> None:
+    """PORT (CONTRACT.md): with PUBLIC_URL unset, issuers and printed links use
+    http://127.0.0.1:$PORT."""
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.PUBLIC_URL)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "PORT": "8123"}
+    env.pop("PUBLIC_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8123"
