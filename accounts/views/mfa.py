@@ -19,8 +19,8 @@ import segno
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from accounts.services import auth_flows, hosted_session, mfa, recovery_codes
@@ -200,7 +200,10 @@ def _qr_svg(uri: str) -> SafeString:
     """The otpauth URI as an inline SVG (no script, no external image: the page CSP holds).
     segno writes the SVG itself from the URI, which is escaped into it."""
     qr = segno.make(uri, error="m")
-    svg = qr.svg_inline(scale=5, border=2, title="QR code", dark="#1f2933", light="#ffffff")
+    # The SVG's title is its accessible name: in the page's language.
+    svg = qr.svg_inline(
+        scale=5, border=2, title=gettext("QR code"), dark="#1f2933", light="#ffffff"
+    )
     return mark_safe(svg)  # noqa: S308 - segno's own markup
 
 

@@ -5,6 +5,7 @@ keep the chosen language, and signing out from the signed-in page works for ever
 from __future__ import annotations
 
 import re
+import urllib.parse
 from typing import Any
 
 from tests.hosted_ui.conftest import PASSWORD, Browser, query
@@ -201,3 +202,36 @@ def test_signing_out_from_the_signed_in_page_works_without_logout_urls(
     assert again.status_code == 200
     assert "使用用户名和密码登录" in _text(again)  # the form again, still in Chinese
     assert 'name="password"' in _text(again)
+
+
+def test_the_authenticator_setup_page_is_chinese_down_to_the_qr_codes_name(
+    browser: Browser, app_client: dict[str, Any], idp: Any, pool: dict[str, Any]
+) -> None:
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"],
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="ON",
+    )
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="mei@example.com",
+        UserAttributes=[{"Name": "email", "Value": "mei@example.com"}],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(
+        UserPoolId=pool["Id"], Username="mei@example.com", Password=PASSWORD, Permanent=True
+    )
+    login = f"/login?{query(app_client['ClientId'], lang='zh-hans')}"
+    to_setup = browser.submit(login, {"username": "mei@example.com", "password": PASSWORD})
+    assert urllib.parse.urlsplit(to_setup["Location"]).path == "/mfaSetup"
+    wrong = browser.submit(to_setup["Location"], {"code": "000000", "device_name": ""})
+    html = _text(wrong)
+    # The SVG's <title> is what a screen reader announces for the QR code.
+    assert "<title>二维码</title>" in html
+    assert 'id="id_code-error">验证码不正确' in html
+    # The brand names of the apps suggested and the grouped secret are the only Latin text.
+    body = re.sub(r'<code id="totp-secret">[^<]+</code>', " ", html)
+    brands = {"Google", "Authenticator", "Microsoft", "Password"}
+    assert set(_english_words(body)) <= brands
+    english = browser.client.get(to_setup["Location"].replace("lang=zh-hans", "lang=en"))
+    assert "<title>QR code</title>" in _text(english)
