@@ -63,6 +63,8 @@ FACTOR_LABELS = {
 # accounts/views/messages.py).
 MFA_SERVICE_MESSAGES = (
     gettext_noop("Code mismatch and fail enable Software Token MFA"),
+    gettext_noop("Invalid code received for user"),
+    gettext_noop("Invalid code or auth state for the user."),
     gettext_noop("Recovery codes need an MFA factor enabled first."),
 )
 # Session problems send the person back to /login; other refusals stay on the page.

@@ -235,3 +235,33 @@ def test_the_authenticator_setup_page_is_chinese_down_to_the_qr_codes_name(
     assert set(_english_words(body)) <= brands
     english = browser.client.get(to_setup["Location"].replace("lang=zh-hans", "lang=en"))
     assert "<title>QR code</title>" in _text(english)
+
+
+def test_a_wrong_sign_in_code_is_refused_in_chinese(
+    browser: Browser, app_client: dict[str, Any], idp: Any, pool: dict[str, Any]
+) -> None:
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"],
+        EmailMfaConfiguration={"Message": "Code {####}", "Subject": "Code"},
+        MfaConfiguration="ON",
+    )
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="wei@example.com",
+        UserAttributes=[
+            {"Name": "email", "Value": "wei@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(
+        UserPoolId=pool["Id"], Username="wei@example.com", Password=PASSWORD, Permanent=True
+    )
+    login = f"/login?{query(app_client['ClientId'], lang='zh-hans')}"
+    to_code = browser.submit(login, {"username": "wei@example.com", "password": PASSWORD})
+    assert urllib.parse.urlsplit(to_code["Location"]).path == "/mfa"
+    wrong = browser.submit(to_code["Location"], {"code": "not-a-code"})
+    html = _text(wrong)
+    assert 'id="id_code-error">验证码不正确或登录状态已失效，请重试。</p>' in html  # noqa: RUF001
+    assert 'aria-invalid="true"' in html
+    assert _english_words(html) == []
