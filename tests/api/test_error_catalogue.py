@@ -227,7 +227,7 @@ def test_a_flow_the_client_does_not_allow_is_named_as_cognito_names_it(
 def test_unknown_pools_and_clients_are_named_in_the_message(idp: Any, idp_public: Any) -> None:
     missing_pool = "us-east-1_Missing99"
     missing_client = "1example23456789clientid00"
-    refusals = [
+    refusals: list[tuple[Any, dict[str, Any]]] = [
         (idp.describe_user_pool, {"UserPoolId": missing_pool}),
         (idp.list_users, {"UserPoolId": missing_pool}),
         (idp.admin_get_user, {"UserPoolId": missing_pool, "Username": "x"}),
@@ -241,7 +241,7 @@ def test_unknown_pools_and_clients_are_named_in_the_message(idp: Any, idp_public
             "ResourceNotFoundException",
             f"User pool {missing_pool} does not exist.",
         ), call
-    client_refusals = [
+    client_refusals: list[tuple[Any, dict[str, Any]]] = [
         (
             idp_public.initiate_auth,
             {
