@@ -18,7 +18,7 @@ from django.db import connection, connections
 
 from accounts.models import OneTimeCode, PoolUser, UserPool
 from accounts.services import attributes as attribute_rules
-from accounts.services import codes, passwords, self_service, sign_up, users
+from accounts.services import codes, passwords, self_service, sign_up, totp, users
 from accounts.services.passwords import set_password
 from core import crypto
 from core.errors import NotAuthorizedException, RefreshTokenReuseException, UsernameExistsException
@@ -383,3 +383,67 @@ def test_two_requests_creating_the_same_email_username_at_once_make_one_user(
     assert sum(isinstance(result, PoolUser) for result in results) == 1
     (refused,) = [result for result in results if isinstance(result, UsernameExistsException)]
     assert refused.message == "An account with the given email already exists."
+
+
+# --- AssociateSoftwareToken twice at once ---------------------------------------------------
+def _race_at(
+    monkeypatch: pytest.MonkeyPatch, module: Any, name: str, racing: Callable[[], Any]
+) -> dict[str, Any]:
+    """When this thread next calls ``module.name``, start ``racing`` as a concurrent
+    request and go on once it finished or waits on a lock this one holds (PostgreSQL);
+    with SQLite, ``finish_race`` runs it afterwards. Its outcome lands in ``["racing"]``."""
+    outcome: dict[str, Any] = {}
+    first_thread = threading.get_ident()
+    real = getattr(module, name)
+    racing_pid: list[int] = []
+
+    def run_racing() -> None:
+        if concurrent_writers():
+            racing_pid.append(_backend_pid())
+        try:
+            outcome["racing"] = racing()
+        except Exception as exc:  # the outcome under test
+            outcome["racing"] = exc
+        finally:
+            connections.close_all()
+
+    def step_with_a_racing_request(*args: Any, **kwargs: Any) -> Any:
+        if threading.get_ident() == first_thread and "thread" not in outcome:
+            thread = threading.Thread(target=run_racing)
+            outcome["thread"] = thread
+            thread.start()
+            _wait_until_finished_or_blocked(thread, racing_pid)
+        return real(*args, **kwargs)
+
+    outcome["run"] = run_racing
+    if concurrent_writers():
+        monkeypatch.setattr(module, name, step_with_a_racing_request)
+    return outcome
+
+
+def _finish_race(outcome: dict[str, Any]) -> Any:
+    if "thread" in outcome:
+        outcome["thread"].join(timeout=60)
+        assert not outcome["thread"].is_alive()
+    else:
+        outcome["run"]()
+    return outcome["racing"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_associate_software_token_calls_at_once_leave_one_pending_secret(
+    user: PoolUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both found no pending device and inserted one; on PostgreSQL the second insert hit
+    the one-pending-device constraint, a 500."""
+
+    def associate() -> str:
+        return totp.associate(PoolUser.objects.select_related("pool").get(pk=user.pk))
+
+    race = _race_at(monkeypatch, totp, "new_secret", associate)
+    first = associate()
+    racing = _finish_race(race)
+
+    assert isinstance(racing, str)
+    (pending,) = totp.TotpDevice.objects.filter(user=user, verified=False)
+    assert totp.device_secret(pending) in (first, racing)

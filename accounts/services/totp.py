@@ -69,6 +69,9 @@ def pending_device(user: PoolUser) -> TotpDevice | None:
 def associate(user: PoolUser) -> str:
     """A new pending secret for ``user`` (replacing any earlier pending one); the verified
     device, if any, stays in use until the new one is verified."""
+    # Two AssociateSoftwareToken calls at once each found no pending device and inserted
+    # one (unique per user and state): the user's row lock queues the second behind.
+    PoolUser.objects.select_for_update().filter(pk=user.pk).first()
     TotpDevice.objects.filter(user=user, verified=False).delete()
     secret = new_secret()
     TotpDevice.objects.create(user=user, secret_encrypted=crypto.encrypt(secret))
