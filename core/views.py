@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger("tessera")
 
@@ -46,7 +46,7 @@ def _broker_state() -> str:
     return "ok"
 
 
-@require_GET
+@require_safe  # GET, and HEAD for load-balancer probes
 def healthz(request: HttpRequest) -> JsonResponse:
     database = _database_state()
     checks = {

@@ -69,7 +69,9 @@ def test_healthz_is_503_when_the_database_is_down(
 
 
 @pytest.mark.django_db  # middleware may look the host up as a pool domain
-def test_healthz_answers_get_only(client: Client) -> None:
+def test_healthz_answers_get_and_head_only(client: Client) -> None:
+    """Load balancers often probe with HEAD (HAProxy's ``option httpchk HEAD /healthz``)."""
+    assert client.head("/healthz").status_code == 200
     assert client.post("/healthz").status_code == 405
 
 
