@@ -18,7 +18,7 @@ from django.db import connection, connections
 
 from accounts.models import OneTimeCode, PoolUser, UserPool
 from accounts.services import attributes as attribute_rules
-from accounts.services import codes, passwords, self_service, sign_up, totp, users
+from accounts.services import codes, lockout, passwords, self_service, sign_up, totp, users
 from accounts.services.passwords import set_password
 from core import crypto
 from core.errors import NotAuthorizedException, RefreshTokenReuseException, UsernameExistsException
@@ -134,7 +134,7 @@ def test_two_refreshes_racing_with_one_rotating_token_rotate_it_once(
     assert isinstance(first[0], RefreshTokenReuseException)
     assert RefreshToken.objects.filter(user=user, revoked__isnull=True).count() == 1
     live = RefreshToken.objects.get(user=user, revoked__isnull=True)
-    assert live.token_checksum == tokens._checksum(second[0].refresh_token)
+    assert live.token_checksum == tokens._checksum(str(second[0].refresh_token))
     assert AccessToken.objects.filter(user=user).count() == 2  # the sign-in's and the winner's
 
     lenient = make_client(
@@ -447,3 +447,27 @@ def test_two_associate_software_token_calls_at_once_leave_one_pending_secret(
     assert isinstance(racing, str)
     (pending,) = totp.TotpDevice.objects.filter(user=user, verified=False)
     assert totp.device_secret(pending) in (first, racing)
+
+
+# --- wrong passwords at once ---------------------------------------------------------------
+def test_wrong_passwords_recorded_at_once_are_each_counted() -> None:
+    """The lockout counter is one atomic increment in the shared cache (Redis under make
+    test-services), so parallel failures cannot overwrite each other's count."""
+    subject = lockout.subject_for_unknown("us-east-1_race", "mallory")
+    attempts = 12
+    start = threading.Barrier(attempts)
+    counts: list[int] = []
+
+    def fail_once() -> None:
+        start.wait(timeout=30)
+        counts.append(lockout.record_failure(subject))
+
+    threads = [threading.Thread(target=fail_once) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(counts) == list(range(1, attempts + 1))
+    assert lockout.locked_for(subject) > 0
+    lockout.record_success(subject)
