@@ -315,22 +315,24 @@ class PoolUserAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
             format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows),
         )
 
-    # Each action delegates to the service the matching Admin* API operation uses.
-    disable_users = admin.action(description="Disable selected users")(
+    # Each action delegates to the service the matching Admin* API operation uses. Django
+    # offers an action without ``permissions`` to anyone who may view the list, so each one
+    # asks for change permission: a view-only operator must not disable or sign out users.
+    disable_users = admin.action(description="Disable selected users", permissions=["change"])(
         _per_user_action("Disabled", user_services.admin_disable_user)
     )
-    enable_users = admin.action(description="Enable selected users")(
+    enable_users = admin.action(description="Enable selected users", permissions=["change"])(
         _per_user_action("Enabled", user_services.admin_enable_user)
     )
-    confirm_users = admin.action(description="Confirm sign-up of selected users")(
-        _per_user_action("Confirmed", user_services.admin_confirm_sign_up)
-    )
-    reset_passwords = admin.action(description="Reset passwords of selected users")(
-        _per_user_action("Reset the password of", user_services.admin_reset_user_password)
-    )
-    sign_out_everywhere = admin.action(description="Sign selected users out everywhere")(
-        _per_user_action("Signed out", _sign_out_everywhere)
-    )
+    confirm_users = admin.action(
+        description="Confirm sign-up of selected users", permissions=["change"]
+    )(_per_user_action("Confirmed", user_services.admin_confirm_sign_up))
+    reset_passwords = admin.action(
+        description="Reset passwords of selected users", permissions=["change"]
+    )(_per_user_action("Reset the password of", user_services.admin_reset_user_password))
+    sign_out_everywhere = admin.action(
+        description="Sign selected users out everywhere", permissions=["change"]
+    )(_per_user_action("Signed out", _sign_out_everywhere))
 
     def delete_model(self, request: HttpRequest, obj: PoolUser) -> None:
         user_services.admin_delete_user(user=obj, actor=console_actor(request))

@@ -61,7 +61,7 @@ class AccessKeyAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    @admin.action(description="Deactivate selected access keys")
+    @admin.action(description="Deactivate selected access keys", permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[AccessKey]) -> None:
         count = queryset.filter(active=True).update(active=False)
         self.message_user(request, f"Deactivated {count} access key(s).", messages.SUCCESS)

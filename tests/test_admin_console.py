@@ -449,3 +449,43 @@ def test_pool_ids_that_look_like_admin_escapes_open(admin_client: Client) -> Non
     assert admin_client.get(url).status_code == 200
     changelist = admin_client.get(reverse("admin:accounts_userpool_changelist")).content.decode()
     assert url in changelist
+
+
+def _staff_client(*permissions: str) -> Client:
+    from django.contrib.auth.models import Permission, User
+
+    staff = User.objects.create_user("viewer", password="viewer-password", is_staff=True)
+    for codename in permissions:
+        staff.user_permissions.add(Permission.objects.get(codename=codename))
+    browser = Client()
+    browser.force_login(staff)
+    return browser
+
+
+def test_view_only_staff_cannot_run_state_changing_actions(console: Console) -> None:
+    viewer = _staff_client("view_pooluser", "view_accesskey")
+    users_url = reverse("admin:accounts_pooluser_changelist")
+    listing = viewer.get(users_url)
+    assert listing.status_code == 200
+    assert listing.context["action_form"] is None  # no action offered at all
+    for action in ("disable_users", "reset_passwords", "sign_out_everywhere"):
+        viewer.post(users_url, {"action": action, "_selected_action": [console.alice.pk]})
+    console.alice.refresh_from_db()
+    assert (console.alice.enabled, console.alice.status) == (True, UserStatus.CONFIRMED)
+    assert tokens.authenticate_access_token(console.token_set.access_token).user == console.alice
+
+    viewer.post(
+        reverse("admin:api_accesskey_changelist"),
+        {"action": "deactivate", "_selected_action": [console.access_key.pk]},
+    )
+    console.access_key.refresh_from_db()
+    assert console.access_key.active is True
+
+
+def test_staff_without_model_permissions_sees_nothing(console: Console) -> None:
+    nobody = _staff_client()
+    assert nobody.get(reverse("admin:index")).context["app_list"] == []
+    for name in ("accounts_pooluser", "accounts_userpool", "oauth_appclient", "api_accesskey"):
+        assert nobody.get(reverse(f"admin:{name}_changelist")).status_code == 403
+    alice_url = reverse("admin:accounts_pooluser_change", args=[quote(console.alice.pk)])
+    assert nobody.get(alice_url).status_code == 403
