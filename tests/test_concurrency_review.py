@@ -18,7 +18,17 @@ from django.db import connection, connections
 
 from accounts.models import OneTimeCode, PoolUser, UserPool
 from accounts.services import attributes as attribute_rules
-from accounts.services import codes, lockout, passwords, self_service, sign_up, totp, users
+from accounts.services import (
+    auth_flows,
+    codes,
+    lockout,
+    mfa,
+    passwords,
+    self_service,
+    sign_up,
+    totp,
+    users,
+)
 from accounts.services.passwords import set_password
 from core import crypto
 from core.errors import NotAuthorizedException, RefreshTokenReuseException, UsernameExistsException
@@ -471,3 +481,47 @@ def test_wrong_passwords_recorded_at_once_are_each_counted() -> None:
     assert sorted(counts) == list(range(1, attempts + 1))
     assert lockout.locked_for(subject) > 0
     lockout.record_success(subject)
+
+
+# --- sign-in steps that write the user must not undo a concurrent AdminDisableUser ---------
+@pytest.mark.parametrize("step", ["NEW_PASSWORD_REQUIRED", "EMAIL_OTP"])
+def test_a_sign_in_step_racing_admin_disable_user_leaves_the_user_disabled(
+    step: str,
+    make_client: Callable[..., AppClient],
+    user: PoolUser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The NEW_PASSWORD_REQUIRED answer and a verified EMAIL_OTP code write the user read
+    when the challenge's Session was opened; an AdminDisableUser committed in between
+    used to be written back over (user enabled again, its tokens valid again)."""
+    client = make_client()
+    if step == "NEW_PASSWORD_REQUIRED":
+        set_password(user, PASSWORD, temporary=True)
+        user.status = "FORCE_CHANGE_PASSWORD"
+        user.save()
+        challenge = auth_flows.password_sign_in(
+            client=client, username="ada@example.com", password=PASSWORD
+        )
+        assert challenge.challenge_name == "NEW_PASSWORD_REQUIRED"
+        _disable_in_the_middle_of(monkeypatch, passwords, "validate_password_policy", user)
+        auth_flows.answer_challenge(
+            client=client,
+            challenge_name="NEW_PASSWORD_REQUIRED",
+            responses={"USERNAME": "ada@example.com", "NEW_PASSWORD": NEW_PASSWORD},
+            session=challenge.session,
+        )
+    else:
+        user.set_attributes({"email_verified": "false"})
+        user.save()
+        stale = PoolUser.objects.select_related("pool").get(pk=user.pk)
+        users.admin_disable_user(user=PoolUser.objects.select_related("pool").get(pk=user.pk))
+        mfa.mark_delivery_verified(stale, mfa.EMAIL_OTP)
+
+    after = PoolUser.objects.get(pk=user.pk)
+    assert after.enabled is False
+    assert after.tokens_valid_after is not None
+    if step == "NEW_PASSWORD_REQUIRED":
+        assert after.status == "CONFIRMED"
+        assert passwords.check_user_password(after, NEW_PASSWORD)
+    else:
+        assert after.attributes["email_verified"] == "true"

@@ -49,7 +49,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, PoolUser, UserPool, UserStatus
 from accounts.selectors import get_user_by_alias
 from accounts.services import attributes as attribute_rules
-from accounts.services import lockout, mfa, passwords, pools, srp
+from accounts.services import lockout, mfa, passwords, pools, srp, users
 from core.cache import add_once
 from core.errors import (
     CodeMismatchException,
@@ -747,7 +747,11 @@ def _complete_new_password(user: PoolUser, new_password: str, given: dict[str, s
     passwords.set_password(user, new_password)
     user.status = UserStatus.CONFIRMED
     user.modified = timezone.now()
-    user.save()
+    # By name, not the whole row read when the session was opened: an AdminDisableUser or
+    # GlobalSignOut committed since must stay (users.ATTRIBUTE_FIELDS).
+    user.save(
+        update_fields=[*users.ATTRIBUTE_FIELDS, *passwords.PASSWORD_FIELDS, "status", "modified"]
+    )
     AuditEvent.objects.create(
         pool=user.pool,
         user=user,

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, MfaConfiguration, PoolUser, UserPool
 from accounts.services import attributes as attribute_rules
-from accounts.services import codes, messaging, notifications, recovery_codes, sms, totp
+from accounts.services import codes, messaging, notifications, recovery_codes, sms, totp, users
 from accounts.services.notifications import CodeDelivery
 from core.errors import (
     CodeMismatchException,
@@ -404,7 +404,9 @@ def mark_delivery_verified(user: PoolUser, factor: str) -> None:
     if flag and user.attributes.get(flag) != "true":
         user.set_attributes({flag: "true"})
         user.modified = timezone.now()
-        user.save()
+        # By name: the copy read when the sign-in began must not write back ``enabled`` or
+        # ``tokens_valid_after`` over an AdminDisableUser / GlobalSignOut committed since.
+        user.save(update_fields=[*users.ATTRIBUTE_FIELDS, "modified"])
 
 
 def generate_recovery_codes(user: PoolUser, *, actor: str = "") -> list[str]:
