@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -66,10 +68,34 @@ def simulated_delivery(username: str) -> CodeDelivery:
     return CodeDelivery(mask_email(f"{username}@{username}"), EMAIL, "email")
 
 
+# The language of the hosted page being served, for users without a ``locale`` attribute.
+_page_language: ContextVar[str | None] = ContextVar("tessera_page_language", default=None)
+
+
+def _supported_language(tag: str) -> str:
+    """``zh-hans`` for any Chinese tag (zh, zh-CN, zh_Hans, …), else English."""
+    tag = tag.strip().lower().replace("_", "-")
+    return "zh-hans" if tag == "zh" or tag.startswith("zh-") else "en"
+
+
+@contextmanager
+def page_language(language: str | None) -> Iterator[None]:
+    """Mail composed inside this block to a user without ``locale`` is in ``language`` (a
+    hosted page's), so a code requested from a Chinese page arrives in Chinese."""
+    token = _page_language.set(_supported_language(language) if language else None)
+    try:
+        yield
+    finally:
+        _page_language.reset(token)
+
+
 def user_language(user: PoolUser) -> str:
-    """``zh-hans`` for any Chinese ``locale`` attribute (zh, zh-CN, zh_Hans, …), else English."""
-    locale = user.attributes.get("locale", "").strip().lower().replace("_", "-")
-    return "zh-hans" if locale == "zh" or locale.startswith("zh-") else "en"
+    """The user's ``locale`` attribute (Chinese or else English), else the hosted page's
+    language, else English."""
+    locale = user.attributes.get("locale", "").strip()
+    if locale:
+        return _supported_language(locale)
+    return _page_language.get() or "en"
 
 
 def _pool_template(pool: UserPool) -> dict[str, str]:

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import PoolUser, UserPool
-from accounts.services import auth_flows, hosted_session, mfa, ui_customization
+from accounts.services import auth_flows, hosted_session, mfa, notifications, ui_customization
 from accounts.services import sign_up as sign_up_service
 from accounts.services.notifications import CodeDelivery
 from accounts.views import forms as hosted_forms
@@ -188,8 +188,8 @@ def secure_headers(response: HttpResponse) -> HttpResponse:
 
 
 def hosted_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Language from ``lang``/``ui_locales``, security headers, and HostedUIError → the
-    error page."""
+    """Language from ``lang``/``ui_locales`` (also the language of the codes the page
+    mails), security headers, and HostedUIError → the error page."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -198,7 +198,9 @@ def hosted_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             translation.activate(language)
             request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         try:
-            response = view(request, *args, **kwargs)
+            # Codes mailed from this page come in its language (for users without locale).
+            with notifications.page_language(translation.get_language()):
+                response = view(request, *args, **kwargs)
         except HostedUIError as exc:
             response = error_page(request, exc.message, status=exc.status)
         except HostedRedirect as redirect:

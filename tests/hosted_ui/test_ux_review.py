@@ -265,3 +265,42 @@ def test_a_wrong_sign_in_code_is_refused_in_chinese(
     assert 'id="id_code-error">验证码不正确或登录状态已失效，请重试。</p>' in html  # noqa: RUF001
     assert 'aria-invalid="true"' in html
     assert _english_words(html) == []
+
+
+def test_code_mails_from_chinese_pages_are_chinese_and_the_api_keeps_english(
+    browser: Browser, app_client: dict[str, Any], idp_public: Any, mailbox: Any
+) -> None:
+    # No `locale` attribute anywhere: the page's language chooses the mail's.
+    chinese = query(app_client["ClientId"], lang="zh-hans")
+    signed_up = browser.submit(
+        f"/signup?{chinese}", {"email": "hua@example.com", "password": PASSWORD}
+    )
+    assert signed_up.status_code == 303
+    sign_up_mail = mailbox.wait_for("hua@example.com")
+    assert sign_up_mail.subject == "您的验证码"
+    assert sign_up_mail.body.startswith("您的验证码是 ")
+
+    confirm_url = signed_up["Location"]
+    resent = browser.submit(confirm_url, {"action": "resend", "username": "hua@example.com"})
+    assert resent.status_code == 303
+    resent_mail = mailbox.wait_for("hua@example.com")
+    assert resent_mail.subject == "您的验证码"
+    code = re.search(r"\d{6}", resent_mail.body)
+    assert code
+    confirmed = browser.submit(confirm_url, {"username": "hua@example.com", "code": code.group(0)})
+    assert confirmed.status_code == 303
+
+    forgot = browser.submit(f"/forgotPassword?{chinese}", {"username": "hua@example.com"})
+    assert forgot.status_code == 303
+    assert mailbox.wait_for("hua@example.com").subject == "您的密码重置验证码"
+
+    # The JSON API has no page language: SignUp's mail stays English.
+    idp_public.sign_up(
+        ClientId=app_client["ClientId"],
+        Username="api@example.com",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "api@example.com"}],
+    )
+    api_mail = mailbox.wait_for("api@example.com")
+    assert api_mail.subject == "Your verification code"
+    assert api_mail.body.startswith("Your verification code is ")
