@@ -30,6 +30,7 @@ from accounts.models import (
     PoolUser,
     UserPool,
 )
+from accounts.services import groups as group_services
 from accounts.services import pools as pool_services
 from accounts.services import users as user_services
 from core.errors import CognitoError
@@ -68,6 +69,20 @@ class DeleteThroughServiceMixin:
 
 def console_actor(request: HttpRequest) -> str:
     return f"console:{request.user.get_username()}"
+
+
+def check_like_the_api(operation: str, params: dict[str, Any]) -> None:
+    """Refuse, as a form error, a value the API operation's botocore input shape refuses
+    (patterns, lengths): what the console stores must stay addressable by the API."""
+    # Imported here: api builds on accounts, so accounts must not import it at load time.
+    from api import registry
+    from api.validation import validate_input
+
+    present = {name: value for name, value in params.items() if value not in (None, "")}
+    try:
+        validate_input(present, registry.operation_model(registry.IDP, operation).input_shape)
+    except CognitoError as exc:
+        raise forms.ValidationError(exc.message) from exc
 
 
 # --- pools --------------------------------------------------------------------------------
@@ -215,6 +230,46 @@ class MembershipForm(forms.ModelForm):
         return cleaned
 
 
+class MembershipThroughServiceMixin:
+    """Membership rows edited inline are joined and left through AdminAddUserToGroup and
+    AdminRemoveUserFromGroup's services (which record the change), not saved directly."""
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not GroupMembership:
+            super().save_formset(request, form, formset, change)  # type: ignore[misc]
+            return
+        parent, fk_name = formset.instance, formset.fk.name
+
+        def pair(row: forms.ModelForm) -> tuple[Group, PoolUser]:
+            group = parent if fk_name == "group" else row.cleaned_data["group"]
+            user = parent if fk_name == "user" else row.cleaned_data["user"]
+            return group, user
+
+        # Read by construct_change_message for the admin's history, as formset.save() sets.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.initial_forms:
+            deleted = row in formset.deleted_forms
+            if not deleted and not row.has_changed():
+                continue
+            before = (
+                GroupMembership.objects.select_related("group__pool", "user")
+                .filter(pk=row.instance.pk)
+                .first()
+            )
+            if before is not None:
+                group_services.admin_remove_user_from_group(group=before.group, user=before.user)
+                formset.deleted_objects.append(before)
+            if not deleted:
+                group, user = pair(row)
+                group_services.admin_add_user_to_group(group=group, user=user)
+                formset.new_objects.append(GroupMembership(group=group, user=user))
+        for row in formset.extra_forms:
+            if row.has_changed() and row not in formset.deleted_forms:
+                group, user = pair(row)
+                group_services.admin_add_user_to_group(group=group, user=user)
+                formset.new_objects.append(GroupMembership(group=group, user=user))
+
+
 class GroupMembershipOnUserInline(admin.TabularInline):
     model = GroupMembership
     form = MembershipForm
@@ -269,7 +324,7 @@ def _per_user_action(
 
 
 @admin.register(PoolUser)
-class PoolUserAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
+class PoolUserAdmin(MembershipThroughServiceMixin, DeleteThroughServiceMixin, admin.ModelAdmin):
     """Users are created with AdminCreateUser or SignUp; the console views them, manages
     group memberships, and changes state only through the actions below."""
 
@@ -344,8 +399,40 @@ class PoolUserAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
 
 
 # --- groups -----------------------------------------------------------------------------------
+# PrecedenceType is a 32-bit integer on the wire (the model gives only its minimum, 0).
+MAX_GROUP_PRECEDENCE = 2**31 - 1
+
+
+class GroupForm(forms.ModelForm):
+    precedence = forms.IntegerField(required=False, min_value=0, max_value=MAX_GROUP_PRECEDENCE)
+
+    class Meta:
+        model = Group
+        fields = ("name", "pool", "description", "precedence", "role_arn")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        name = cleaned.get("name", self.instance.name)
+        pool = cleaned.get("pool") or getattr(self.instance, "pool", None)
+        if name and pool is not None:
+            check_like_the_api(
+                "CreateGroup",
+                {
+                    "GroupName": name,
+                    "UserPoolId": pool.id,
+                    "Description": cleaned.get("description"),
+                    "RoleArn": cleaned.get("role_arn"),
+                },
+            )
+        return cleaned
+
+
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(MembershipThroughServiceMixin, DeleteThroughServiceMixin, admin.ModelAdmin):
+    """Created, updated and deleted through CreateGroup / UpdateGroup / DeleteGroup's
+    services, so the console keeps their checks and records what the API records."""
+
+    form = GroupForm
     list_display = ("name", "pool", "precedence", "member_count", "created")
     list_filter = ("pool",)
     search_fields = ("name", "description")
@@ -362,8 +449,31 @@ class GroupAdmin(admin.ModelAdmin):
         return fixed if obj is None else ["name", "pool", *fixed]
 
     def save_model(self, request: HttpRequest, obj: Group, form: Any, change: bool) -> None:
-        obj.modified = timezone.now()
-        super().save_model(request, obj, form, change)
+        if change:
+            group_services.update_group(
+                group=obj,
+                description=obj.description,
+                role_arn=obj.role_arn,
+                precedence=obj.precedence,
+            )
+            return
+        created = group_services.create_group(
+            pool=obj.pool,
+            name=obj.name,
+            description=obj.description,
+            role_arn=obj.role_arn,
+            precedence=obj.precedence,
+        )
+        # The inlines and the admin's redirect read the saved row through ``obj``.
+        obj.pk, obj.created, obj.modified = created.pk, created.created, created.modified
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Group) -> None:
+        group_services.delete_group(group=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Group]) -> None:
+        for group in queryset.select_related("pool"):
+            group_services.delete_group(group=group)
 
     @admin.display(description="members", ordering="members_total")
     def member_count(self, obj: Group) -> int:

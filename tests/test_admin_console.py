@@ -489,3 +489,55 @@ def test_staff_without_model_permissions_sees_nothing(console: Console) -> None:
         assert nobody.get(reverse(f"admin:{name}_changelist")).status_code == 403
     alice_url = reverse("admin:accounts_pooluser_change", args=[quote(console.alice.pk)])
     assert nobody.get(alice_url).status_code == 403
+
+
+def test_group_and_membership_changes_go_through_the_group_services(
+    admin_client: Client, console: Console
+) -> None:
+    # Adding bob on his page is AdminAddUserToGroup: recorded like the API's.
+    user_url = reverse("admin:accounts_pooluser_change", args=[quote(console.bob.pk)])
+    prefix, data = _formset_data(admin_client.get(user_url), 0)
+    data.update({f"{prefix}-TOTAL_FORMS": 1, f"{prefix}-0-group": console.group.pk})
+    assert admin_client.post(user_url, data).status_code == 302
+    assert AuditEvent.objects.filter(
+        user=console.bob, event="group_member_added", details={"group": "admins"}
+    ).exists()
+
+    # Removing alice on the group's page is AdminRemoveUserFromGroup.
+    group_url = reverse("admin:accounts_group_change", args=[quote(console.group.pk)])
+    page = admin_client.get(group_url)
+    prefix, data = _formset_data(page, 0)
+    members = [form.instance.user for form in page.context["inline_admin_formsets"][0].formset]
+    data.update({"description": "", "precedence": 1})
+    data.update({f"{prefix}-{row}-user": member.pk for row, member in enumerate(members)})
+    data[f"{prefix}-{members.index(console.alice)}-DELETE"] = "on"
+    assert admin_client.post(group_url, data).status_code == 302
+    assert set(console.group.members.all()) == {console.bob}
+    assert AuditEvent.objects.filter(
+        user=console.alice, event="group_member_removed", details={"group": "admins"}
+    ).exists()
+
+    # A name CreateGroup refuses (GroupNameType has no spaces) would be a group no API call
+    # could ever name again; a precedence past PrecedenceType's 32 bits is refused too.
+    add = {
+        "pool": console.pool.pk,
+        "groupmembership_set-TOTAL_FORMS": 0,
+        "groupmembership_set-INITIAL_FORMS": 0,
+    }
+    refused = admin_client.post(reverse("admin:accounts_group_add"), {**add, "name": "two words"})
+    assert refused.status_code == 200
+    (error,) = refused.context["adminform"].form.non_field_errors()
+    assert "at 'groupName' failed to satisfy constraint" in error
+    too_high = admin_client.post(
+        reverse("admin:accounts_group_add"), {**add, "name": "big", "precedence": 2**31}
+    )
+    assert too_high.status_code == 200
+    assert not Group.objects.filter(name__in=["two words", "big"]).exists()
+
+    # Deleting the group is DeleteGroup: its memberships go, the deletion is recorded.
+    delete_url = reverse("admin:accounts_group_delete", args=[quote(console.group.pk)])
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 302
+    assert not Group.objects.filter(pk=console.group.pk).exists()
+    assert AuditEvent.objects.filter(
+        event="group_deleted", details={"group": "admins", "members": 1}
+    ).exists()
