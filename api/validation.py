@@ -6,12 +6,14 @@ Member must not be null``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import regex
 from botocore.model import Shape, StructureShape
 
+from accounts.services import passwords
 from core.errors import InvalidParameterException
 
 _MAX_ERRORS = 10
@@ -19,10 +21,11 @@ _MAX_ERRORS = 10
 # CreateUserPoolDomain takes custom domains such as auth.example.com (awsdocs,
 # cognito-user-pools-add-custom-domain.md); oauth.services.domains checks them instead.
 _UNENFORCED_PATTERNS = frozenset({"DomainType"})
-# Shapes whose pattern the service checks differently from the published model: botocore's
-# PasswordType is [\S]+, yet Cognito takes inner spaces (the space is one of its policy
-# symbols) and refuses only leading or trailing ones, naming this pattern (reference §5).
-_SERVICE_PATTERNS = {"PasswordType": r"^[\S]+.*[\S]+$"}
+# Shapes whose pattern the service checks differently from the published model, and the
+# check: PasswordType is Cognito's password pattern, which the hosted pages check too.
+_SERVICE_PATTERNS: dict[str, tuple[str, Callable[[str], bool]]] = {
+    "PasswordType": (passwords.PASSWORD_PATTERN, passwords.matches_password_pattern)
+}
 
 
 @lru_cache(maxsize=2048)
@@ -104,11 +107,18 @@ def _check(value: Any, shape: Shape, path: str, out: _Collector) -> None:
         enum = meta.get("enum")
         if enum and value not in enum:
             out.add(value, path, shape, f"satisfy enum value set: [{', '.join(enum)}]")
-        pattern = _SERVICE_PATTERNS.get(shape.name, meta.get("pattern"))
-        if pattern and value and shape.name not in _UNENFORCED_PATTERNS:
-            compiled = _compiled(pattern)
-            if compiled is not None and compiled.fullmatch(value) is None:
-                out.add(value, path, shape, f"satisfy regular expression pattern: {pattern}")
+        if not value or shape.name in _UNENFORCED_PATTERNS:
+            return
+        service_check = _SERVICE_PATTERNS.get(shape.name)
+        if service_check is not None:
+            pattern, matches = service_check
+            fits = matches(value)
+        else:
+            pattern = meta.get("pattern")
+            compiled = _compiled(pattern) if pattern else None
+            fits = compiled is None or compiled.fullmatch(value) is not None
+        if not fits:
+            out.add(value, path, shape, f"satisfy regular expression pattern: {pattern}")
         return
     if kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):

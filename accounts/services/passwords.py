@@ -8,6 +8,7 @@ on the pool and the internal username, reference §2.3) always match the argon2i
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import string
 from functools import lru_cache
@@ -60,6 +61,19 @@ def check_user_password(user: PoolUser | None, raw_password: str) -> bool:
         check_password(raw_password, _DUMMY_HASH)
         return False
     return check_password(raw_password, user.password_hash)
+
+
+# Cognito's pattern for every password member (reference §5). botocore's model says
+# [\S]+, yet Cognito takes inner spaces (the space is one of its policy symbols) and refuses
+# only blank ends. The JSON API (api.validation) and the hosted pages both check it here.
+PASSWORD_PATTERN = r"^[\S]+.*[\S]+$"
+_PASSWORD_SHAPE = re.compile(PASSWORD_PATTERN)
+
+
+def matches_password_pattern(password: str) -> bool:
+    """Whether ``password`` fits Cognito's PASSWORD_PATTERN (no blank first or last
+    character, no line break, at least two characters)."""
+    return _PASSWORD_SHAPE.fullmatch(password) is not None
 
 
 # Cognito's special characters for RequireSymbols (developer guide, "Password policies"):

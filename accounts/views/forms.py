@@ -13,7 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import UserPool
-from accounts.services import pools
+from accounts.services import passwords, pools
 
 # Labels of the standard attributes a sign-up or new-password page may ask for.
 ATTRIBUTE_LABELS = {
@@ -82,6 +82,25 @@ def _password(label: Any, autocomplete: str) -> forms.Field:
     )
 
 
+def _password_pattern(value: str) -> None:
+    """Cognito's password pattern, which the JSON API refuses before any service runs
+    (InvalidParameterException): a password set here must be one the API accepts, e.g. as
+    ChangePassword's PreviousPassword."""
+    if passwords.matches_password_pattern(value):
+        return
+    if value != value.strip():
+        raise forms.ValidationError(_("A password cannot begin or end with a space."))
+    if "\n" in value:
+        raise forms.ValidationError(_("A password cannot contain a line break."))
+    # Else one character: the pool's MinimumLength (at least 6) says why, from the service.
+
+
+def _new_password(label: Any) -> forms.Field:
+    field = _password(label, "new-password")
+    field.validators.append(_password_pattern)
+    return field
+
+
 def _code() -> forms.Field:
     return _text(_("Verification code"), "one-time-code", inputmode="numeric", autocapitalize="off")
 
@@ -147,7 +166,7 @@ class SignUpForm(HostedForm):
             fields[name] = _attribute_field(
                 name, required=name in required or name in pool.username_attributes
             )
-        fields["password"] = _password(_("Password"), "new-password")
+        fields["password"] = _new_password(_("Password"))
         self.fields = fields
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "inputField-customizable")
@@ -222,14 +241,14 @@ class _NewPasswordFields(HostedForm):
 class ConfirmForgotPasswordForm(_NewPasswordFields):
     username = _text(_("Username"), "username", autocapitalize="off", spellcheck="false")
     code = _code()
-    password = _password(_("New password"), "new-password")
+    password = _new_password(_("New password"))
     password_again = _password(_("Enter the new password again"), "new-password")
 
 
 class NewPasswordForm(_NewPasswordFields):
     """NEW_PASSWORD_REQUIRED: the new password and the required attributes still unset."""
 
-    password = _password(_("New password"), "new-password")
+    password = _new_password(_("New password"))
     password_again = _password(_("Enter the new password again"), "new-password")
 
     def __init__(self, *args: Any, missing_attributes: list[str], **kwargs: Any) -> None:

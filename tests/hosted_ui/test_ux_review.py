@@ -8,6 +8,9 @@ import re
 import urllib.parse
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
+
 from tests.hosted_ui.conftest import PASSWORD, Browser, query
 
 
@@ -304,3 +307,98 @@ def test_code_mails_from_chinese_pages_are_chinese_and_the_api_keeps_english(
     api_mail = mailbox.wait_for("api@example.com")
     assert api_mail.subject == "Your verification code"
     assert api_mail.body.startswith("Your verification code is ")
+
+
+def test_new_passwords_with_blank_ends_are_refused_on_every_page_as_by_the_api(
+    browser: Browser,
+    app_client: dict[str, Any],
+    idp: Any,
+    idp_public: Any,
+    pool: dict[str, Any],
+    mailbox: Any,
+) -> None:
+    # Cognito's password pattern ^[\S]+.*[\S]+$: inner spaces are fine, blank ends are not.
+    english_error = 'id="id_password-error">A password cannot begin or end with a space.</p>'
+    chinese_error = 'id="id_password-error">密码的开头和结尾不能是空格。</p>'
+    padded = (f" {PASSWORD}", f"{PASSWORD} ", f"\t{PASSWORD}")
+    with pytest.raises(ClientError) as refused:
+        idp_public.sign_up(
+            ClientId=app_client["ClientId"],
+            Username="padded@example.com",
+            Password=padded[0],
+            UserAttributes=[{"Name": "email", "Value": "padded@example.com"}],
+        )
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert "^[\\S]+.*[\\S]+$" in refused.value.response["Error"]["Message"]
+
+    english = query(app_client["ClientId"])
+    chinese = query(app_client["ClientId"], lang="zh-hans")
+    for password in padded:
+        page = browser.submit(
+            f"/signup?{english}", {"email": "padded@example.com", "password": password}
+        )
+        assert english_error in _text(page), repr(password)
+        assert 'aria-describedby="id_password-error password-rules"' in _text(page)
+    page = browser.submit(
+        f"/signup?{chinese}", {"email": "padded@example.com", "password": padded[1]}
+    )
+    assert chinese_error in _text(page)
+    # Browsers drop line breaks from password inputs; a hand-made post keeps them.
+    line_break = browser.submit(
+        f"/signup?{english}", {"email": "padded@example.com", "password": "Correct\nHorse-9-B"}
+    )
+    assert 'id="id_password-error">A password cannot contain a line break.</p>' in _text(line_break)
+    assert idp.list_users(UserPoolId=pool["Id"])["Users"] == []
+    inner_space = browser.submit(
+        f"/signup?{english}", {"email": "inner@example.com", "password": "Correct horse 9 B!"}
+    )
+    assert inner_space.status_code == 303
+
+    # The reset page (ConfirmForgotPassword).
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="reset@example.com",
+        UserAttributes=[
+            {"Name": "email", "Value": "reset@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+        TemporaryPassword=PASSWORD,
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(
+        UserPoolId=pool["Id"], Username="reset@example.com", Password=PASSWORD, Permanent=True
+    )
+    assert browser.submit(f"/forgotPassword?{chinese}", {"username": "reset@example.com"})
+    code = mailbox.code_for("reset@example.com")
+    reset = browser.submit(
+        f"/confirmForgotPassword?{chinese}",
+        {
+            "username": "reset@example.com",
+            "code": code,
+            "password": padded[0],
+            "password_again": padded[0],
+        },
+    )
+    assert chinese_error in _text(reset)
+
+    # The NEW_PASSWORD_REQUIRED page of a user an administrator created.
+    idp.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username="new@example.com",
+        UserAttributes=[{"Name": "email", "Value": "new@example.com"}],
+        TemporaryPassword=PASSWORD,
+        MessageAction="SUPPRESS",
+    )
+    to_new_password = browser.submit(
+        f"/login?{english}", {"username": "new@example.com", "password": PASSWORD}
+    )
+    new_password_url = to_new_password["Location"]
+    assert urllib.parse.urlsplit(new_password_url).path == "/resetPassword"
+    refused_page = browser.submit(
+        new_password_url, {"password": padded[1], "password_again": padded[1]}
+    )
+    assert english_error in _text(refused_page)
+    accepted = browser.submit(
+        new_password_url, {"password": f"new {PASSWORD}", "password_again": f"new {PASSWORD}"}
+    )
+    assert accepted.status_code == 303
