@@ -36,7 +36,7 @@ from accounts.services import users as user_services
 from core.errors import CognitoError
 
 
-def _pretty_json(value: Any) -> SafeString:
+def pretty_json(value: Any) -> SafeString:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, sort_keys=True))
 
 
@@ -204,15 +204,15 @@ class UserPoolAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
 
     @admin.display(description="password policy")
     def password_policy_display(self, obj: UserPool) -> SafeString:
-        return _pretty_json(obj.password_policy)
+        return pretty_json(obj.password_policy)
 
     @admin.display(description="custom attributes")
     def custom_schema_display(self, obj: UserPool) -> SafeString:
-        return _pretty_json(obj.custom_schema)
+        return pretty_json(obj.custom_schema)
 
     @admin.display(description="tags")
     def tags_display(self, obj: UserPool) -> SafeString:
-        return _pretty_json(obj.tags)
+        return pretty_json(obj.tags)
 
 
 # --- memberships (inline on both sides) -----------------------------------------------------
@@ -493,7 +493,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description="details")
     def details_display(self, obj: AuditEvent) -> SafeString:
-        return _pretty_json(obj.details)
+        return pretty_json(obj.details)
 
 
 class OutboxStatusFilter(admin.SimpleListFilter):

@@ -541,3 +541,78 @@ def test_group_and_membership_changes_go_through_the_group_services(
     assert AuditEvent.objects.filter(
         event="group_deleted", details={"group": "admins", "members": 1}
     ).exists()
+
+
+def test_identity_pools_identities_and_credentials_are_visible_and_revocable(
+    admin_client: Client, console: Console
+) -> None:
+    from identity.models import Identity, IdentityLogin, IdentityPool, IssuedCredential
+    from identity.services import credentials
+
+    pool = IdentityPool.objects.create(
+        name="身份池", roles={"authenticated": "arn:aws:iam::123456789012:role/auth"}
+    )
+    identity = Identity.objects.create(id=Identity.new_id(pool), pool=pool)
+    IdentityLogin.objects.create(
+        identity=identity, pool=pool, provider="cognito-idp", subject=str(console.alice.sub)
+    )
+    issued = [
+        credentials.issue_credentials(identity=identity, role_arn=pool.roles["authenticated"])
+        for _ in range(2)
+    ]
+    first, second = (IssuedCredential.objects.get(access_key_id=c.access_key_id) for c in issued)
+    hidden = [c.secret_key for c in issued] + [c.session_token for c in issued]
+    hidden += [first.secret_encrypted, first.session_token_digest]
+
+    pages = [reverse("admin:index")]
+    for obj in (pool, identity, first):
+        info = (obj._meta.app_label, obj._meta.model_name)
+        pages.append(reverse("admin:{}_{}_changelist".format(*info)))
+        pages.append(reverse("admin:{}_{}_change".format(*info), args=[quote(obj.pk)]))
+    for page in pages:
+        response = admin_client.get(page)
+        assert response.status_code == 200, page
+        html = response.content.decode()
+        assert not [value for value in hidden if value in html], page
+    identity_page = admin_client.get(pages[4]).content.decode()
+    assert first.access_key_id in identity_page
+    assert str(console.alice.sub) in identity_page
+    found = admin_client.get(
+        reverse("admin:identity_identity_changelist"), {"q": str(console.alice.sub)}
+    )
+    assert list(found.context["cl"].result_list) == [identity]
+
+    # A view-only operator cannot revoke; an operator with change permission can, one
+    # credential or every credential of an identity.
+    viewer = _staff_client("view_issuedcredential", "view_identity")
+    credential_list = reverse("admin:identity_issuedcredential_changelist")
+    viewer.post(credential_list, {"action": "revoke", "_selected_action": [first.pk]})
+    first.refresh_from_db()
+    assert first.revoked is None
+    response = admin_client.post(
+        credential_list, {"action": "revoke", "_selected_action": [first.pk]}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["Revoked 1 credential(s)."]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.revoked is not None
+    assert second.revoked is None
+    response = admin_client.post(
+        reverse("admin:identity_identity_changelist"),
+        {"action": "revoke_credentials", "_selected_action": [identity.pk]},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Revoked 1 credential(s) of {identity.id}."
+    ]
+    second.refresh_from_db()
+    assert second.revoked is not None
+
+    # Deleting is DeleteIdentities (recorded, logins and credentials go) and DeleteIdentityPool.
+    delete = reverse("admin:identity_identity_delete", args=[quote(identity.pk)])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 302
+    assert not IssuedCredential.objects.filter(identity_id=identity.pk).exists()
+    assert AuditEvent.objects.filter(event="delete_identity", actor="console:admin").exists()
+    delete = reverse("admin:identity_identitypool_delete", args=[quote(pool.pk)])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 302
+    assert not IdentityPool.objects.filter(pk=pool.pk).exists()
