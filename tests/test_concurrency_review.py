@@ -31,7 +31,12 @@ from accounts.services import (
 )
 from accounts.services.passwords import set_password
 from core import crypto
-from core.errors import NotAuthorizedException, RefreshTokenReuseException, UsernameExistsException
+from core.errors import (
+    AliasExistsException,
+    NotAuthorizedException,
+    RefreshTokenReuseException,
+    UsernameExistsException,
+)
 from oauth.models import AccessToken, AppClient, RefreshToken
 from oauth.services import tokens
 
@@ -525,3 +530,159 @@ def test_a_sign_in_step_racing_admin_disable_user_leaves_the_user_disabled(
         assert passwords.check_user_password(after, NEW_PASSWORD)
     else:
         assert after.attributes["email_verified"] == "true"
+
+
+# --- two users taking the same sign-in alias at once ---------------------------------------
+@pytest.fixture
+def alias_client(idp: Any) -> AppClient:
+    """A client of a pool signing in with a username, a verified email or a preferred
+    username (AliasAttributes), verifying email automatically."""
+    created = idp.create_user_pool(
+        PoolName="aliases",
+        AliasAttributes=["email", "preferred_username"],
+        AutoVerifiedAttributes=["email"],
+    )["UserPool"]
+    client = idp.create_user_pool_client(
+        UserPoolId=created["Id"],
+        ClientName="aliases",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
+    return AppClient.objects.select_related("pool").get(client_id=client["ClientId"])
+
+
+def _alias_pool_user(client: AppClient, username: str, status: str, **attributes: str) -> PoolUser:
+    made = PoolUser(pool=client.pool, status=status, username=username)
+    made.username_key = client.pool.normalize_username(username)
+    made.set_attributes(attributes)
+    set_password(made, PASSWORD, temporary=status == "FORCE_CHANGE_PASSWORD")
+    made.save()
+    return made
+
+
+SHARED_EMAIL = "shared@example.com"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "action", ["ConfirmSignUp", "VerifyUserAttribute", "UpdateUserAttributes", "NEW_PASSWORD"]
+)
+def test_two_users_taking_the_same_alias_at_once_leave_one_holder(
+    action: str, alias_client: AppClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One user's request checks that the email (or preferred username) is free, then
+    another user takes it, then the first request writes: both ended up holding it as a
+    sign-in alias, and signing in with it reached only one of them. The racing request is
+    an administrator verifying the other user's copy (AdminUpdateUserAttributes)."""
+    client = alias_client
+    status = {"ConfirmSignUp": "UNCONFIRMED", "NEW_PASSWORD": "FORCE_CHANGE_PASSWORD"}
+    first = _alias_pool_user(
+        client, "ada", status.get(action, "CONFIRMED"), email=SHARED_EMAIL, email_verified="false"
+    )
+    other = _alias_pool_user(
+        client, "grace", "CONFIRMED", email=SHARED_EMAIL, email_verified="false"
+    )
+    if action in ("ConfirmSignUp", "VerifyUserAttribute"):
+        alias, value, taken = "email", SHARED_EMAIL, {"email_verified": "true"}
+    else:
+        alias, value, taken = "preferred_username", "lovelace", {"preferred_username": "lovelace"}
+
+    def take_it_for_the_other_user() -> None:
+        fresh = PoolUser.objects.select_related("pool").get(pk=other.pk)
+        users.admin_update_user_attributes(user=fresh, attributes=taken)
+
+    first_thread = threading.get_ident()
+    real_check = attribute_rules.check_alias_uniqueness
+    outcome: dict[str, Any] = {}
+    racing_pid: list[int] = []
+
+    def run_racing() -> None:
+        if concurrent_writers():
+            racing_pid.append(_backend_pid())
+        try:
+            take_it_for_the_other_user()
+            outcome["racing"] = None
+        except AliasExistsException as exc:
+            outcome["racing"] = exc
+        finally:
+            connections.close_all()
+
+    def check_then_race(*args: Any, **kwargs: Any) -> None:
+        real_check(*args, **kwargs)
+        # The first request found the name free. Unless it now holds SQLite's write lock
+        # (the racing request would wait for it), the other user takes the name now.
+        if threading.get_ident() != first_thread or "thread" in outcome:
+            return
+        if concurrent_writers() or not connection.in_atomic_block:
+            thread = threading.Thread(target=run_racing)
+            outcome["thread"] = thread
+            thread.start()
+            _wait_until_finished_or_blocked(thread, racing_pid)
+
+    monkeypatch.setattr(attribute_rules, "check_alias_uniqueness", check_then_race)
+    try:
+        if action == "ConfirmSignUp":
+            code = codes.issue_code(first, codes.Purpose.SIGN_UP)
+            sign_up.confirm_sign_up(client=client, username="ada", code=code)
+        elif action == "VerifyUserAttribute":
+            access_token = tokens.issue_token_set(client=client, user=first).access_token
+            code = codes.issue_code(first, codes.Purpose.VERIFY_ATTRIBUTE, "email")
+            self_service.verify_user_attribute(
+                access_token=access_token, attribute_name="email", code=code
+            )
+        elif action == "UpdateUserAttributes":
+            access_token = tokens.issue_token_set(client=client, user=first).access_token
+            self_service.update_user_attributes(
+                access_token=access_token, attributes={"preferred_username": "lovelace"}
+            )
+        else:
+            challenge = auth_flows.password_sign_in(
+                client=client, username="ada", password=PASSWORD
+            )
+            auth_flows.answer_challenge(
+                client=client,
+                challenge_name="NEW_PASSWORD_REQUIRED",
+                responses={
+                    "USERNAME": "ada",
+                    "NEW_PASSWORD": NEW_PASSWORD,
+                    "userAttributes.preferred_username": "lovelace",
+                },
+                session=challenge.session,
+            )
+        outcome["first"] = None
+    except AliasExistsException as exc:
+        outcome["first"] = exc
+    monkeypatch.setattr(attribute_rules, "check_alias_uniqueness", real_check)
+    if "thread" in outcome:
+        outcome["thread"].join(timeout=60)
+        assert not outcome["thread"].is_alive()
+    else:
+        run_racing()
+
+    holders = PoolUser.objects.filter(pool=client.pool, **{alias: value})
+    if alias == "email":
+        holders = holders.filter(email_verified=True)
+    assert holders.count() == 1
+    refusals = [result for result in (outcome["first"], outcome["racing"]) if result is not None]
+    assert len(refusals) == 1
+    assert refusals[0].message == f"An account with the given {alias} already exists."
+
+
+def test_an_email_otp_code_does_not_verify_an_address_another_user_holds(
+    alias_client: AppClient,
+) -> None:
+    """In an alias pool an unverified email may repeat another user's verified one; the
+    EMAIL_OTP code proving it must not give both users the same verified alias."""
+    holder = _alias_pool_user(
+        alias_client, "grace", "CONFIRMED", email=SHARED_EMAIL, email_verified="true"
+    )
+    second = _alias_pool_user(
+        alias_client, "ada", "CONFIRMED", email=SHARED_EMAIL, email_verified="false"
+    )
+
+    mfa.mark_delivery_verified(second, mfa.EMAIL_OTP)
+
+    assert PoolUser.objects.get(pk=second.pk).attributes["email_verified"] == "false"
+    assert PoolUser.objects.get(pk=holder.pk).email_verified is True
+    users.admin_update_user_attributes(user=holder, attributes={"email": "grace@example.com"})
+    mfa.mark_delivery_verified(second, mfa.EMAIL_OTP)
+    assert PoolUser.objects.get(pk=second.pk).attributes["email_verified"] == "true"

@@ -743,6 +743,9 @@ def _respond_new_password(
 @transaction.atomic
 def _complete_new_password(user: PoolUser, new_password: str, given: dict[str, str]) -> None:
     if given:
+        # Again under the claim, in this transaction: another user may have taken the
+        # name since _respond_new_password's check.
+        users.check_sign_in_names_free(user.pool, {**user.attributes, **given}, user=user)
         user.set_attributes(given)
     passwords.set_password(user, new_password)
     user.status = UserStatus.CONFIRMED

@@ -27,6 +27,7 @@ from accounts.services import attributes as attribute_rules
 from accounts.services import codes, messaging, notifications, recovery_codes, sms, totp, users
 from accounts.services.notifications import CodeDelivery
 from core.errors import (
+    AliasExistsException,
     CodeMismatchException,
     EnableSoftwareTokenMFAException,
     InvalidParameterException,
@@ -309,6 +310,9 @@ def set_up_email(user: PoolUser, email: str) -> PoolUser:
     pool = user.pool
     if EMAIL_OTP not in pool_factors(pool):
         raise InvalidParameterException(f"{EMAIL_OTP} is not enabled for this user pool.")
+    # The name's claim before the user's row lock: every other user write takes them in
+    # that order, so two of them can never wait on each other.
+    users.claim_sign_in_names(pool, {"email": email})
     user = PoolUser.objects.select_for_update().select_related("pool").get(pk=user.pk)
     if email != user.email:
         attribute_rules.validate_attributes(pool, {"email": email}, for_create=False)
@@ -397,11 +401,20 @@ def check_sign_in_code(user: PoolUser, factor: str, code: str) -> None:
         raise CodeMismatchException(mismatch) from None
 
 
+@transaction.atomic
 def mark_delivery_verified(user: PoolUser, factor: str) -> None:
     """A code received by SMS or email proves the number or address (Cognito marks an
-    unverified phone number verified after SMS MFA succeeds)."""
+    unverified phone number verified after SMS MFA succeeds), unless another user holds
+    it as a verified sign-in alias: two users must never share one, and the sign-in
+    itself has succeeded, so this user's copy just stays unverified."""
     flag = {SMS_MFA: "phone_number_verified", EMAIL_OTP: "email_verified"}.get(factor)
     if flag and user.attributes.get(flag) != "true":
+        name = flag.removesuffix("_verified")
+        proven = {name: user.attributes.get(name, ""), flag: "true"}
+        try:
+            users.check_sign_in_names_free(user.pool, proven, user=user)
+        except AliasExistsException:
+            return
         user.set_attributes({flag: "true"})
         user.modified = timezone.now()
         # By name: the copy read when the sign-in began must not write back ``enabled`` or

@@ -120,14 +120,14 @@ def update_user_attributes(
             to_verify.append(name)
 
     merged = {**user.attributes, **changes}
-    attribute_rules.check_alias_uniqueness(pool, merged, exclude_user=user)
-    for name, value in pending.items():
-        flag = attribute_rules.VERIFIED_FLAGS[name]
-        attribute_rules.check_alias_uniqueness(
-            pool, {**merged, name: value, flag: "true"}, exclude_user=user
-        )
-
     with transaction.atomic():
+        # In the writing transaction, under the names' claim: two users taking one email
+        # at once must not both pass.
+        held_back = [
+            {**merged, name: value, attribute_rules.VERIFIED_FLAGS[name]: "true"}
+            for name, value in pending.items()
+        ]
+        users.check_sign_in_names_free(pool, merged, *held_back, user=user)
         user.set_attributes(changes)
         user.modified = timezone.now()
         user.save(update_fields=[*users.ATTRIBUTE_FIELDS, "modified"])
@@ -194,6 +194,9 @@ def verify_user_attribute(*, access_token: str, attribute_name: str, code: str) 
         values = {flag: "true"}
         if consumed.pending_value:
             values[name] = consumed.pending_value
+        # Again under the claim: another user may have verified the address since the
+        # check above (which spares the code in the common case).
+        users.check_sign_in_names_free(user.pool, {**user.attributes, **values}, user=user)
         user.set_attributes(values)
         user.modified = timezone.now()
         user.save(update_fields=[*users.ATTRIBUTE_FIELDS, "modified"])

@@ -193,8 +193,13 @@ def _verified_after_confirmation(user: PoolUser) -> dict[str, str]:
 
 @transaction.atomic
 def _confirm(user: PoolUser, verified: dict[str, str], *, force_alias_creation: bool) -> PoolUser:
+    # Checked again under the claim: another user may have verified the same address
+    # since confirm_sign_up's first check (which spares the code in the common case).
+    users.claim_sign_in_names(user.pool, verified)
     if force_alias_creation:
         attribute_rules.release_aliases(user.pool, verified, exclude_user=user)
+    else:
+        attribute_rules.check_alias_uniqueness(user.pool, verified, exclude_user=user)
     user.set_attributes(verified)
     user.status = UserStatus.CONFIRMED
     user.modified = timezone.now()

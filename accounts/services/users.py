@@ -98,21 +98,39 @@ def check_username_not_alias_shaped(pool: UserPool, username: str) -> None:
         )
 
 
-def claim_sign_in_names(pool: UserPool, attributes: Mapping[str, str]) -> None:
+def claim_sign_in_names(pool: UserPool, *candidates: Mapping[str, str]) -> None:
     """Hold, until the surrounding transaction ends, the sign-in names (username
-    attributes, verified aliases) that ``attributes`` would give a new user, so two
-    SignUps or AdminCreateUsers with the same email cannot both pass the uniqueness check
-    before either inserts: no database constraint can say "unique email" only in pools
-    that sign in with it. PostgreSQL: one transaction-level advisory lock per name, taken
-    in a fixed order; SQLite already runs one writing transaction at a time."""
+    attributes, verified aliases) that each of ``candidates`` would give a user, so two
+    SignUps or AdminCreateUsers with the same email, or two users verifying the same
+    email, cannot both pass the uniqueness check before either writes: no database
+    constraint can say "unique email" only in pools that sign in with it. PostgreSQL: one
+    transaction-level advisory lock per name, all taken in one sorted pass (so two
+    requests never wait on each other in opposite orders); SQLite already runs one
+    writing transaction at a time (so the check must run inside it)."""
     if connection.vendor != "postgresql":
         return
-    names = attribute_rules.alias_attributes_in_use(pool, attributes)
-    claimed = {f"{pool.id}:{name}:{attributes[name].lower()}" for name in names}
+    claimed = {
+        f"{pool.id}:{name}:{attributes[name].lower()}"
+        for attributes in candidates
+        for name in attribute_rules.alias_attributes_in_use(pool, attributes)
+    }
     keys = sorted(_advisory_lock_key(claim) for claim in claimed)
     with connection.cursor() as cursor:
         for key in keys:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def check_sign_in_names_free(
+    pool: UserPool, *candidates: Mapping[str, str], user: PoolUser
+) -> None:
+    """Inside the transaction writing ``user``: claim the sign-in names each of
+    ``candidates`` (the user's attributes as the write leaves them) gives it, then refuse
+    with AliasExistsException any another user holds. Checked before that transaction
+    only, two users verifying one email at once both ended up with it as a verified
+    alias."""
+    claim_sign_in_names(pool, *candidates)
+    for attributes in candidates:
+        attribute_rules.check_alias_uniqueness(pool, attributes, exclude_user=user)
 
 
 def _advisory_lock_key(name: str) -> int:
@@ -362,11 +380,12 @@ def admin_update_user_attributes(
             if name in pool.auto_verified_attributes:
                 to_verify.append(name)
     merged = {name: value for name, value in {**user.attributes, **changes}.items() if value}
-    attribute_rules.check_alias_uniqueness(pool, merged, exclude_user=user)
-    for name, value in pending.items():
-        # The held-back value becomes a verified alias later: it must be free now too.
-        verified = {**merged, name: value, attribute_rules.VERIFIED_FLAGS[name]: "true"}
-        attribute_rules.check_alias_uniqueness(pool, verified, exclude_user=user)
+    # The held-back value becomes a verified alias later: it must be free now too.
+    held_back = [
+        {**merged, name: value, attribute_rules.VERIFIED_FLAGS[name]: "true"}
+        for name, value in pending.items()
+    ]
+    check_sign_in_names_free(pool, merged, *held_back, user=user)
     user.set_attributes(changes)
     _touch(user, *ATTRIBUTE_FIELDS)
     for name in to_verify:
