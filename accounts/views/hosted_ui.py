@@ -345,6 +345,14 @@ def display_name(user: PoolUser) -> str:
     return user.email or user.phone_number or user.username
 
 
+def account_username(challenge: Mapping[str, Any]) -> str:
+    """The name a password manager files a challenge page's new password or authenticator
+    under: the one typed at sign-in, else the best the user is known by."""
+    return str(
+        challenge.get("sign_in_name") or challenge.get("display_name") or challenge["username"]
+    )
+
+
 def _delivery_text(pending: Mapping[str, str]) -> str | None:
     destination = pending.get("destination")
     if not destination:
@@ -471,13 +479,23 @@ def signed_out_page(request: HttpRequest, client: AppClient | None = None) -> Ht
 
 
 # --- sign-in ---------------------------------------------------------------------------
-def _continue(request: HttpRequest, ctx: HostedContext, step: auth_flows.AuthStep) -> HttpResponse:
+def _continue(
+    request: HttpRequest,
+    ctx: HostedContext,
+    step: auth_flows.AuthStep,
+    *,
+    sign_in_name: str = "",
+) -> HttpResponse:
     """After a step of the state machine: the next challenge's page, or — signed in — the
-    per-pool session cookie and back to ``/oauth2/authorize`` (or the signed-in page)."""
+    per-pool session cookie and back to ``/oauth2/authorize`` (or the signed-in page).
+    ``sign_in_name`` is the name typed at /login; later challenges keep it."""
     if step.challenge_name:
         page = CHALLENGE_PAGES.get(step.challenge_name)
         if page is None:
             raise HostedUIError(gettext("This sign-in step is not available here."))
+        previous = request.session.get(_CHALLENGE_KEY) or {}
+        if not sign_in_name and previous.get("client_id") == ctx.client.client_id:
+            sign_in_name = previous.get("sign_in_name", "")
         # The half-done sign-in below is worth as much as the password just checked: a
         # session id planted before it must not reach it (OWASP ASVS 3.2.1).
         request.session.cycle_key()
@@ -487,6 +505,7 @@ def _continue(request: HttpRequest, ctx: HostedContext, step: auth_flows.AuthSte
             "session": step.session,
             "username": step.challenge_parameters.get("USER_ID_FOR_SRP", ""),
             "display_name": display_name(step.user) if step.user is not None else "",
+            "sign_in_name": sign_in_name,
             "parameters": step.challenge_parameters,
         }
         return _see_other(ctx.url(page))
@@ -548,7 +567,7 @@ def login(request: HttpRequest) -> HttpResponse:
         except CognitoError as exc:
             _attach_error(form, exc, {"UserNotFoundException": "username"}, default="password")
         else:
-            return _continue(request, ctx, step)
+            return _continue(request, ctx, step, sign_in_name=username)
     return _render(request, "login.html", {"form": form}, ctx=ctx)
 
 
@@ -609,6 +628,7 @@ def reset_password(request: HttpRequest) -> HttpResponse:
             "form": form,
             "password_rules": password_rules(ctx.pool),
             "username": pending.get("display_name") or pending["username"],
+            "account_username": account_username(pending),
         },
         ctx=ctx,
     )

@@ -34,6 +34,7 @@ from accounts.views.hosted_ui import (
     _render,
     _secret_hash,
     _see_other,
+    account_username,
     display_name,
     hosted_context,
     hosted_page,
@@ -269,6 +270,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             "secret": _grouped(secret),
             "otpauth_uri": uri,
             "username": username,
+            "account_username": account_username(pending),
         },
         ctx=ctx,
     )

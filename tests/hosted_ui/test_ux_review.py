@@ -402,3 +402,69 @@ def test_new_passwords_with_blank_ends_are_refused_on_every_page_as_by_the_api(
         new_password_url, {"password": f"new {PASSWORD}", "password_again": f"new {PASSWORD}"}
     )
     assert accepted.status_code == 303
+
+
+def _account_fields(html: str) -> list[str]:
+    """The autocomplete="username" inputs of the page's form, as tags."""
+    form = re.search(r'<form method="post".*?</form>', html, re.DOTALL)
+    assert form, "no form"
+    return re.findall(r'<input[^>]*autocomplete="username"[^>]*>', form.group(0))
+
+
+def test_password_managers_learn_which_account_a_new_password_or_authenticator_is_for(
+    browser: Browser, app_client: dict[str, Any], idp: Any
+) -> None:
+    # Chromium's "Create Amazing Password Forms": a form setting a password (or an
+    # authenticator) for an account it does not ask the name of carries it, hidden.
+    plain_pool = idp.create_user_pool(
+        PoolName="plain-names",
+        MfaConfiguration="ON",
+    )["UserPool"]
+    idp.set_user_pool_mfa_config(
+        UserPoolId=plain_pool["Id"],
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="ON",
+    )
+    client_id = idp.create_user_pool_client(UserPoolId=plain_pool["Id"], ClientName="plain")[
+        "UserPoolClient"
+    ]["ClientId"]
+    idp.admin_create_user(
+        UserPoolId=plain_pool["Id"],
+        Username="kai",
+        UserAttributes=[{"Name": "email", "Value": "kai@example.com"}],
+        TemporaryPassword=PASSWORD,
+        MessageAction="SUPPRESS",
+    )
+    # The name typed at sign-in, which the password manager saved there; the pages greet
+    # the user by email, which cannot sign in to this pool (no alias).
+    to_new_password = browser.submit(
+        f"/login?client_id={client_id}", {"username": "kai", "password": PASSWORD}
+    )
+    new_password_url = to_new_password["Location"]
+    assert urllib.parse.urlsplit(new_password_url).path == "/resetPassword"
+    for html in (
+        _text(browser.client.get(new_password_url)),
+        _text(browser.submit(new_password_url, {"password": "short", "password_again": "x"})),
+    ):
+        assert "kai@example.com" in html
+        (field,) = _account_fields(html)
+        assert 'value="kai"' in field
+        assert " hidden" in field
+        assert " readonly" in field
+        assert 'type="text"' in field  # autofill ignores type="hidden" inputs
+    new_password = f"new {PASSWORD}"
+    to_setup = browser.submit(
+        new_password_url, {"password": new_password, "password_again": new_password}
+    )
+    assert urllib.parse.urlsplit(to_setup["Location"]).path == "/mfaSetup"
+    (field,) = _account_fields(_text(browser.client.get(to_setup["Location"])))
+    assert 'value="kai"' in field
+    assert " hidden" in field
+
+    # The reset page asks for the name itself, in a field marked as the username.
+    reset_page = _text(
+        browser.client.get(f"/confirmForgotPassword?{query(app_client['ClientId'])}")
+    )
+    (field,) = _account_fields(reset_page)
+    assert 'name="username"' in field
+    assert " hidden" not in field
