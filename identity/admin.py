@@ -13,12 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.admin import DeleteThroughServiceMixin, console_actor, pretty_json
+from accounts.admin import DeleteThroughServiceMixin, console_actor, count_of, pretty_json
 from identity.models import (
     Identity,
     IdentityLogin,
@@ -40,18 +39,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-def _identity_count() -> Coalesce:
-    # A correlated COUNT per listed pool: one query for the page, no join fan-out.
-    counts = (
-        Identity.objects.filter(pool=OuterRef("pk"))
-        .order_by()
-        .values("pool")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
-    return Coalesce(Subquery(counts), 0)
 
 
 @admin.register(IdentityPool)
@@ -77,7 +64,7 @@ class IdentityPoolAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[IdentityPool]:
-        return super().get_queryset(request).annotate(identities_total=_identity_count())
+        return super().get_queryset(request).annotate(identities_total=count_of(Identity, "pool"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -616,3 +616,58 @@ def test_identity_pools_identities_and_credentials_are_visible_and_revocable(
     delete = reverse("admin:identity_identitypool_delete", args=[quote(pool.pk)])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 302
     assert not IdentityPool.objects.filter(pk=pool.pk).exists()
+
+
+def test_user_search_reads_indexes_and_pool_counts_do_not_multiply(
+    admin_client: Client, console: Console
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    crowd = []
+    for number in range(300):
+        user = PoolUser(
+            pool=console.pool,
+            username=f"User{number:03}",
+            username_key=f"user{number:03}",
+            status=UserStatus.CONFIRMED,
+        )
+        user.set_attributes(
+            {"email": f"User{number:03}@Example.com", "phone_number": f"+4479460{number:05}"}
+        )
+        crowd.append(user)
+    PoolUser.objects.bulk_create(crowd)
+    groups = [Group(pool=console.pool, name=f"team-{number}") for number in range(5)]
+    Group.objects.bulk_create(groups)
+    target = PoolUser.objects.get(username="User123")
+
+    searches = {
+        str(target.sub): ["User123"],  # sub: exact, through its unique index
+        "user12": [f"User12{digit}" for digit in range(10)],  # username prefix, any case
+        "User123@Example": ["User123"],  # email prefix
+        "+447946000123": ["User123"],  # phone number ...
+        "447946000123": ["User123"],  # ... also without its '+'
+        "alice@": ["alice"],
+    }
+    for term, expected in searches.items():
+        with CaptureQueriesContext(connection) as queries:
+            assert _changelist(admin_client, q=term) == expected, term
+        sql = " ".join(
+            query["sql"] for query in queries.captured_queries if "pooluser" in query["sql"]
+        )
+        # Django's default search is UPPER(column) LIKE '%term%' on every column: a scan of
+        # every user of every pool. Prefix matches and equality can read an index.
+        assert "LIKE '%" not in sql, term
+        assert "UPPER(" not in sql, term
+
+    with CaptureQueriesContext(connection) as queries:
+        pools = admin_client.get(reverse("admin:accounts_userpool_changelist"))
+    counts = {
+        pool.pk: (pool.users_total, pool.groups_total) for pool in pools.context["cl"].result_list
+    }
+    assert counts == {console.pool.pk: (302, 6), console.other_pool.pk: (1, 0)}
+    # Counting users and groups through one join made (users x groups) rows per pool.
+    listing = next(
+        query["sql"] for query in queries.captured_queries if "groups_total" in query["sql"]
+    )
+    assert "JOIN" not in listing
