@@ -671,3 +671,39 @@ def test_user_search_reads_indexes_and_pool_counts_do_not_multiply(
         query["sql"] for query in queries.captured_queries if "groups_total" in query["sql"]
     )
     assert "JOIN" not in listing
+
+
+def test_staff_credentials_do_not_sign_in_to_a_pool(console: Console) -> None:
+    import json
+
+    from django.contrib.auth.models import User
+
+    # A console account named like a pool user, with its own password.
+    User.objects.create_user("alice", password="staff-Password-1", is_staff=True)
+    console.public_client.explicit_auth_flows = ["ALLOW_USER_PASSWORD_AUTH"]
+    console.public_client.save(update_fields=["explicit_auth_flows"])
+    browser = Client()
+
+    def initiate_auth(password: str) -> tuple[int, dict[str, Any]]:
+        response = browser.post(
+            "/",
+            json.dumps(
+                {
+                    "AuthFlow": "USER_PASSWORD_AUTH",
+                    "ClientId": console.public_client.client_id,
+                    "AuthParameters": {"USERNAME": "alice", "PASSWORD": password},
+                }
+            ),
+            content_type="application/x-amz-json-1.1",
+            headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth"},
+        )
+        return response.status_code, json.loads(response.content)
+
+    status, body = initiate_auth("staff-Password-1")
+    assert (status, body["__type"]) == (400, "NotAuthorizedException")
+    status, body = initiate_auth(USER_PASSWORD)
+    assert status == 200
+    assert "AccessToken" in body["AuthenticationResult"]
+    # ... and the console takes the staff password, not the pool user's.
+    assert not Client().login(username="alice", password=USER_PASSWORD)
+    assert Client().login(username="alice", password="staff-Password-1")
