@@ -33,12 +33,13 @@ from accounts.services.passwords import set_password
 from core import crypto
 from core.errors import (
     AliasExistsException,
+    InvalidParameterException,
     NotAuthorizedException,
     RefreshTokenReuseException,
     UsernameExistsException,
 )
-from oauth.models import AccessToken, AppClient, RefreshToken
-from oauth.services import tokens
+from oauth.models import AccessToken, AppClient, RefreshToken, ResourceServer, UserPoolDomain
+from oauth.services import domains, resource_servers, tokens
 
 PASSWORD = "Correct-Horse-9!"
 T = TypeVar("T")
@@ -686,3 +687,65 @@ def test_an_email_otp_code_does_not_verify_an_address_another_user_holds(
     users.admin_update_user_attributes(user=holder, attributes={"email": "grace@example.com"})
     mfa.mark_delivery_verified(second, mfa.EMAIL_OTP)
     assert PoolUser.objects.get(pk=second.pk).attributes["email_verified"] == "true"
+
+
+# --- administrators creating the same domain or resource server at once ---------------------
+@pytest.mark.django_db(transaction=True)
+def test_two_pools_creating_the_same_domain_at_once_get_cognitos_refusal(
+    idp: Any, pool: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CreateUserPoolDomain locks its own pool, so another pool's request for the same
+    prefix passed the availability check too; on PostgreSQL the insert that lost the
+    unique index was a 500."""
+    other_id = idp.create_user_pool(PoolName="other")["UserPool"]["Id"]
+
+    def create_for(pool_id: str) -> Any:
+        return domains.create_user_pool_domain(
+            pool=UserPool.objects.get(pk=pool_id), domain="race-prefix"
+        )
+
+    race = _race_at(monkeypatch, domains, "_custom_config", lambda: create_for(other_id))
+    try:
+        outcome: Any = create_for(pool["Id"])
+    except InvalidParameterException as exc:
+        outcome = exc
+    racing = _finish_race(race)
+
+    results = [outcome, racing]
+    assert sum(isinstance(result, UserPoolDomain) for result in results) == 1
+    (refused,) = [result for result in results if not isinstance(result, UserPoolDomain)]
+    assert isinstance(refused, InvalidParameterException)
+    assert refused.message == "Domain already associated with another user pool."
+    assert UserPoolDomain.objects.filter(domain="race-prefix").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_creating_a_pools_first_resource_server_at_once_get_cognitos_refusal(
+    pool: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Locking the pool's existing servers locked nothing for its first one: both
+    requests passed the duplicate check and the second insert (PostgreSQL) was a 500."""
+
+    def create() -> Any:
+        return resource_servers.create_resource_server(
+            pool=UserPool.objects.get(pk=pool["Id"]),
+            identifier="https://api.example.com",
+            name="api",
+            scopes=[{"ScopeName": "read", "ScopeDescription": "Read"}],
+        )
+
+    race = _race_at(monkeypatch, resource_servers, "_clean_scopes", create)
+    try:
+        outcome: Any = create()
+    except InvalidParameterException as exc:
+        outcome = exc
+    racing = _finish_race(race)
+
+    results = [outcome, racing]
+    assert sum(isinstance(result, ResourceServer) for result in results) == 1
+    (refused,) = [result for result in results if not isinstance(result, ResourceServer)]
+    assert isinstance(refused, InvalidParameterException)
+    assert refused.message == (
+        "A resource server with identifier https://api.example.com already exists in this "
+        "user pool."
+    )

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent, UserPool
@@ -83,6 +83,7 @@ def _custom_config(config: Mapping[str, Any] | None) -> tuple[str, str]:
     return str(config.get("CertificateArn") or ""), str(config.get("SecurityPolicy") or "")
 
 
+DOMAIN_TAKEN = "Domain already associated with another user pool."
 # ManagedLoginVersion: 1 is the classic hosted UI, 2 managed login (reference §4).
 MANAGED_LOGIN_VERSIONS = (1, 2)
 
@@ -114,19 +115,25 @@ def create_user_pool_domain(
     _check_domain(domain, custom)
     UserPool.objects.select_for_update().filter(pk=pool.pk).first()
     if UserPoolDomain.objects.filter(domain=domain).exists():
-        raise InvalidParameterException("Domain already associated with another user pool.")
+        raise InvalidParameterException(DOMAIN_TAKEN)
     if UserPoolDomain.objects.filter(pool=pool, custom=custom).exists():
         kind = "custom domain" if custom else "domain"
         raise InvalidParameterException(f"User pool already has a {kind}.")
     certificate_arn, security_policy = _custom_config(custom_domain_config)
-    created = UserPoolDomain.objects.create(
-        domain=domain,
-        pool=pool,
-        custom=custom,
-        certificate_arn=certificate_arn,
-        security_policy=security_policy,
-        managed_login_version=managed_login_version or DEFAULT_MANAGED_LOGIN_VERSION,
-    )
+    try:
+        with transaction.atomic():
+            created = UserPoolDomain.objects.create(
+                domain=domain,
+                pool=pool,
+                custom=custom,
+                certificate_arn=certificate_arn,
+                security_policy=security_policy,
+                managed_login_version=managed_login_version or DEFAULT_MANAGED_LOGIN_VERSION,
+            )
+    except IntegrityError:
+        # The lock above is the pool's: another pool's request creating the same domain
+        # at once passed the check too, and its insert won the unique index.
+        raise InvalidParameterException(DOMAIN_TAKEN) from None
     _forget_host(domain_host(created))
     AuditEvent.objects.create(
         pool=pool, event="CreateUserPoolDomain", actor=actor, details={"domain": domain}

@@ -92,7 +92,10 @@ def create_resource_server(
     scopes: Sequence[Mapping[str, Any]] | None,
     actor: str = "",
 ) -> ResourceServer:
-    existing = ResourceServer.objects.select_for_update().filter(pool=pool)
+    # The pool's row, not its servers' (a pool's first server has none to lock): two
+    # creates at once take turns, so the second sees the first's identifier and count.
+    UserPool.objects.select_for_update().filter(pk=pool.pk).first()
+    existing = list(ResourceServer.objects.filter(pool=pool))
     if any(server.identifier == identifier for server in existing):
         raise InvalidParameterException(
             f"A resource server with identifier {identifier} already exists in this user pool."
