@@ -115,10 +115,25 @@ class GroupSummaryInline(admin.TabularInline):
         return False
 
 
+class UserPoolForm(forms.ModelForm):
+    class Meta:
+        model = UserPool
+        fields = ("name", "deletion_protection", "reject_common_passwords")
+
+    def clean_name(self) -> str:
+        # A name UserPoolNameType refuses would make every DescribeUserPool → UpdateUserPool
+        # round trip (Terraform, the AWS console's habit) fail on its own PoolName.
+        name: str = self.cleaned_data["name"]
+        check_like_the_api("UpdateUserPool", {"UserPoolId": self.instance.id, "PoolName": name})
+        return name
+
+
 @admin.register(UserPool)
 class UserPoolAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     """Pools are created with CreateUserPool (defaults and validation live there); the
     console renames them, toggles deletion protection and shows the rest."""
+
+    form = UserPoolForm
 
     list_display = ("id", "name", "mfa_configuration", "user_count", "group_count", "created")
     search_fields = ("id", "name")

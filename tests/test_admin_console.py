@@ -420,6 +420,13 @@ def test_pool_settings_memberships_and_groups_are_editable(
     console.pool.refresh_from_db()
     assert (console.pool.name, console.pool.deletion_protection) == ("renamed", "ACTIVE")
     assert console.pool.reject_common_passwords is False  # unchecked box
+    # A name UpdateUserPool's PoolName would refuse is refused here too.
+    data.update({"name": "team/pool"})
+    refused = admin_client.post(pool_url, data)
+    assert refused.status_code == 200
+    assert "at 'poolName' failed" in refused.context["adminform"].form.errors["name"][0]
+    console.pool.refresh_from_db()
+    assert console.pool.name == "renamed"
 
     user_url = reverse("admin:accounts_pooluser_change", args=[quote(console.bob.pk)])
     prefix, data = _formset_data(admin_client.get(user_url), 0)
