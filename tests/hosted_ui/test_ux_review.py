@@ -368,7 +368,8 @@ def test_new_passwords_with_blank_ends_are_refused_on_every_page_as_by_the_api(
     idp.admin_set_user_password(
         UserPoolId=pool["Id"], Username="reset@example.com", Password=PASSWORD, Permanent=True
     )
-    assert browser.submit(f"/forgotPassword?{chinese}", {"username": "reset@example.com"})
+    forgot = browser.submit(f"/forgotPassword?{chinese}", {"username": "reset@example.com"})
+    assert forgot.status_code == 303
     code = mailbox.code_for("reset@example.com")
     reset = browser.submit(
         f"/confirmForgotPassword?{chinese}",
