@@ -19,8 +19,10 @@ from django.contrib import admin, messages
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
@@ -310,17 +312,6 @@ class GroupMembershipOnUserInline(admin.TabularInline):
     verbose_name = "group membership"
 
 
-class GroupMembershipOnGroupInline(admin.TabularInline):
-    model = GroupMembership
-    form = MembershipForm
-    fk_name = "group"
-    fields = ("user", "created")
-    readonly_fields = ("created",)
-    raw_id_fields = ("user",)
-    extra = 0
-    verbose_name = "member"
-
-
 # --- pool users -------------------------------------------------------------------------------
 def _sign_out_everywhere(*, user: PoolUser, actor: str) -> None:
     # Imported here: oauth builds on accounts, so accounts must not import it at load time.
@@ -352,13 +343,44 @@ def _per_user_action(
     return run
 
 
+class GroupMemberFilter(admin.SimpleListFilter):
+    """``?group=<id>``: the members of one group, linked from the group's page. It lists no
+    choices of its own (every group of every pool would not fit the sidebar), so it shows
+    only while set."""
+
+    title = "group"
+    parameter_name = "group"
+
+    def _group(self) -> Group | None:
+        value = self.value() or ""
+        # A primary key, not any digit string: '²' or 30 digits would fail in the database.
+        if not (value.isascii() and value.isdigit() and len(value) < 19):
+            return None
+        return Group.objects.select_related("pool").filter(pk=int(value)).first()
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        # Django applies only filters with choices: an unknown id must still filter (to
+        # nobody) rather than silently list every user.
+        value = self.value()
+        if value is None:
+            return []
+        group = self._group()
+        return [(value, "no such group" if group is None else str(group))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[PoolUser]) -> Any:
+        if self.value() is None:
+            return queryset
+        group = self._group()
+        return queryset.none() if group is None else queryset.filter(groups=group)
+
+
 @admin.register(PoolUser)
 class PoolUserAdmin(MembershipThroughServiceMixin, DeleteThroughServiceMixin, admin.ModelAdmin):
     """Users are created with AdminCreateUser or SignUp; the console views them, manages
     group memberships, and changes state only through the actions below."""
 
     list_display = ("username", "email", "phone_number", "pool", "status", "enabled", "created")
-    list_filter = ("status", "enabled", "pool")
+    list_filter = ("status", "enabled", "pool", GroupMemberFilter)
     search_fields = ("username", "email", "phone_number", "sub")
     list_select_related = ("pool",)
     show_full_result_count = False  # COUNT(*) over a 100k-user pool on every page is waste
@@ -477,24 +499,37 @@ class GroupForm(forms.ModelForm):
 
 
 @admin.register(Group)
-class GroupAdmin(MembershipThroughServiceMixin, DeleteThroughServiceMixin, admin.ModelAdmin):
+class GroupAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     """Created, updated and deleted through CreateGroup / UpdateGroup / DeleteGroup's
-    services, so the console keeps their checks and records what the API records."""
+    services, so the console keeps their checks and records what the API records.
+
+    Members are listed on the users page (``?group=``) and joined or left on each user's
+    page: an inline of every member made a group of a few hundred users a page of one
+    query per member, and past ~330 members its form exceeded Django's 1,000 posted fields
+    (DATA_UPLOAD_MAX_NUMBER_FIELDS), so the group could no longer be saved at all."""
 
     form = GroupForm
     list_display = ("name", "pool", "precedence", "member_count", "created")
     list_filter = ("pool",)
     search_fields = ("name", "description")
     list_select_related = ("pool",)
-    fields = ("name", "pool", "description", "precedence", "role_arn", "created", "modified")
-    inlines = (GroupMembershipOnGroupInline,)
+    fields = (
+        "name",
+        "pool",
+        "description",
+        "precedence",
+        "role_arn",
+        "member_list",
+        "created",
+        "modified",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Group]:
         return super().get_queryset(request).annotate(members_total=Count("members"))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Group | None = None) -> list[str]:
         # A group's name and pool are its identity in Cognito (UpdateGroup cannot rename).
-        fixed = ["created", "modified"]
+        fixed = ["member_list", "created", "modified"]
         return fixed if obj is None else ["name", "pool", *fixed]
 
     def save_model(self, request: HttpRequest, obj: Group, form: Any, change: bool) -> None:
@@ -527,6 +562,15 @@ class GroupAdmin(MembershipThroughServiceMixin, DeleteThroughServiceMixin, admin
     @admin.display(description="members", ordering="members_total")
     def member_count(self, obj: Group) -> int:
         return int(obj.members_total)  # type: ignore[attr-defined]
+
+    @admin.display(description="members")
+    def member_list(self, obj: Group) -> str:
+        if obj.pk is None:
+            return "-"
+        users = reverse("admin:accounts_pooluser_changelist")
+        total = getattr(obj, "members_total", None)
+        label = "list the members" if total is None else f"{total} member(s)"
+        return format_html('<a href="{}?{}">{}</a>', users, urlencode({"group": obj.pk}), label)
 
 
 # --- audit log and outbox ---------------------------------------------------------------------
