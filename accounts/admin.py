@@ -105,16 +105,10 @@ def count_of(model: type[Any], fk_name: str) -> Coalesce:
 
 
 # --- pools --------------------------------------------------------------------------------
-class GroupSummaryInline(admin.TabularInline):
-    model = Group
-    fields = ("name", "precedence", "description")
-    readonly_fields = fields
-    extra = 0
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+def _pool_link(model_name: str, pool: UserPool, count: int, noun: str) -> str:
+    changelist = reverse(f"admin:accounts_{model_name}_changelist")
+    query = urlencode({"pool__id__exact": pool.pk})
+    return format_html('<a href="{}?{}">{} {}</a>', changelist, query, count, noun)
 
 
 class UserPoolForm(forms.ModelForm):
@@ -133,14 +127,17 @@ class UserPoolForm(forms.ModelForm):
 @admin.register(UserPool)
 class UserPoolAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     """Pools are created with CreateUserPool (defaults and validation live there); the
-    console renames them, toggles deletion protection and shows the rest."""
+    console renames them, toggles deletion protection and shows the rest.
+
+    Its users and groups are links to their lists filtered by the pool, not inlines: an
+    inline posts two fields a group, and past 500 groups the form exceeded Django's 1,000
+    posted fields (DATA_UPLOAD_MAX_NUMBER_FIELDS), so the pool could no longer be saved."""
 
     form = UserPoolForm
 
     list_display = ("id", "name", "mfa_configuration", "user_count", "group_count", "created")
     search_fields = ("id", "name")
     list_filter = ("mfa_configuration", "deletion_protection")
-    inlines = (GroupSummaryInline,)
     fields = (
         "id",
         "arn",
@@ -222,12 +219,12 @@ class UserPoolAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
                 )
 
     @admin.display(description="users", ordering="users_total")
-    def user_count(self, obj: UserPool) -> int:
-        return int(obj.users_total)  # type: ignore[attr-defined]
+    def user_count(self, obj: UserPool) -> str:
+        return _pool_link("pooluser", obj, int(obj.users_total), "user(s)")  # type: ignore[attr-defined]
 
     @admin.display(description="groups", ordering="groups_total")
-    def group_count(self, obj: UserPool) -> int:
-        return int(obj.groups_total)  # type: ignore[attr-defined]
+    def group_count(self, obj: UserPool) -> str:
+        return _pool_link("group", obj, int(obj.groups_total), "group(s)")  # type: ignore[attr-defined]
 
     @admin.display(description="ARN")
     def arn(self, obj: UserPool) -> str:
