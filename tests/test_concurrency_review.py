@@ -749,3 +749,37 @@ def test_two_requests_creating_a_pools_first_resource_server_at_once_get_cognito
         "A resource server with identifier https://api.example.com already exists in this "
         "user pool."
     )
+
+
+# --- a refresh without rotation racing RevokeToken / GlobalSignOut --------------------------
+@pytest.mark.parametrize("revocation", ["RevokeToken", "GlobalSignOut"])
+def test_a_refresh_racing_a_revocation_leaves_no_live_access_token(
+    revocation: str,
+    make_client: Callable[..., AppClient],
+    user: PoolUser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without rotation a refresh reads its token, signs, then inserts the access token's
+    row. A revocation committed in between deleted the family's (or user's) access-token
+    rows before that insert, so the new access token stayed valid for its hour."""
+    client = make_client()
+    session = tokens.issue_token_set(client=client, user=user)
+    assert session.refresh_token is not None
+    real_mint = tokens._mint
+
+    def mint_after_a_revocation(**kwargs: Any) -> Any:
+        if revocation == "RevokeToken":
+            tokens.revoke_refresh_token(client=client, token=str(session.refresh_token))
+        else:
+            tokens.global_sign_out(PoolUser.objects.get(pk=user.pk))
+        return real_mint(**kwargs)
+
+    monkeypatch.setattr(tokens, "_mint", mint_after_a_revocation)
+    with pytest.raises(NotAuthorizedException) as refused:
+        tokens.refresh_tokens(client=client, refresh_token=session.refresh_token)
+
+    assert refused.value.message == "Refresh Token has been revoked"
+    assert not AccessToken.objects.filter(user=user).exists()
+    monkeypatch.setattr(tokens, "_mint", real_mint)
+    with pytest.raises(NotAuthorizedException):
+        tokens.refresh_tokens(client=client, refresh_token=session.refresh_token)

@@ -186,6 +186,17 @@ def _access_token_sql(vendor: str) -> str:
     )
 
 
+@lru_cache(maxsize=4)
+def _refresh_revoked_sql(vendor: str) -> str:
+    # FOR SHARE (PostgreSQL): a revocation's UPDATE of this row, uncommitted, is waited for
+    # and its outcome read; SQLite runs one writer at a time, so a plain read is as good.
+    lock = " FOR SHARE" if vendor == "postgresql" else ""
+    return (
+        f"SELECT {_column(RefreshToken, 'revoked')} FROM {_REFRESH_TOKENS.table} "  # noqa: S608
+        f"WHERE {_column(RefreshToken, 'id')} = %(pk)s{lock}"
+    )
+
+
 def _fetch_all(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     with connections["default"].cursor() as cursor:
         cursor.execute(sql, params)
@@ -453,6 +464,7 @@ def refresh_tokens(*, client: AppClient, refresh_token: str) -> TokenSet:
     )
     if not refresh_token_rotation_enabled(client):
         _ACCESS_TOKENS.insert(minted.access_row)
+        _refuse_if_revoked_meanwhile(row, minted.access_row)
         return TokenSet(minted.id_token, minted.access_token, None, minted.expires_in)
     with transaction.atomic():
         if row.rotated is None:
@@ -469,6 +481,22 @@ def refresh_tokens(*, client: AppClient, refresh_token: str) -> TokenSet:
         )
         _REFRESH_TOKENS.insert(new_row)
     return TokenSet(minted.id_token, minted.access_token, new_refresh_token, minted.expires_in)
+
+
+def _refuse_if_revoked_meanwhile(row: RefreshToken, access_row: AccessToken) -> None:
+    """A refresh without rotation writes only the new access token's row, after reading
+    the refresh token. RevokeToken and GlobalSignOut (and AdminDisableUser through it)
+    revoke the refresh token's row, then delete the access-token rows they can see: one
+    committed between that read and this insert missed the new row. So the refresh token
+    is read again once the row is in (under a share lock on PostgreSQL, which waits for a
+    revocation in progress): still live, and any revocation to come sees and deletes the
+    new row; revoked (or deleted with its user), and the new row goes and the refresh is
+    refused like one that came a moment later. One indexed read, no transaction."""
+    found = _fetch_one(_refresh_revoked_sql(connections["default"].vendor), {"pk": row.pk})
+    if found is not None and found[0] is None:
+        return
+    AccessToken.objects.filter(pk=access_row.pk).delete()
+    raise NotAuthorizedException("Refresh Token has been revoked")
 
 
 def _rotate_out(client: AppClient, row: RefreshToken, now: dt.datetime) -> None:
