@@ -9,6 +9,7 @@ temporary passwords) are never rendered.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -36,6 +38,7 @@ from accounts.models import (
     UserPool,
 )
 from accounts.services import groups as group_services
+from accounts.services import lockout
 from accounts.services import pools as pool_services
 from accounts.services import users as user_services
 from core.errors import CognitoError
@@ -642,3 +645,35 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     @admin.display(description="last error")
     def short_error(self, obj: OutboxMessage) -> str:
         return Truncator(obj.last_error).chars(80)
+
+
+# --- console sign-in ------------------------------------------------------------------------
+CONSOLE_LOCKED_MESSAGE = "Too many failed sign-in attempts. Try again later."
+
+
+def console_lockout_subject(username: str) -> str:
+    digest = hashlib.sha256(username.casefold().encode()).hexdigest()[:32]
+    return f"console:name:{digest}"
+
+
+class ConsoleAuthenticationForm(AdminAuthenticationForm):
+    """The console's sign-in form with the pools' lockout (accounts.services.lockout): after
+    five wrong passwords for a name each further one locks it for a doubling wait, and a
+    locked name is refused without its password being checked. Django's own form lets a
+    guesser try console passwords — the most powerful accounts here — without limit."""
+
+    def clean(self) -> dict[str, Any]:
+        subject = console_lockout_subject(self.cleaned_data.get("username") or "")
+        if lockout.locked_for(subject) > 0:
+            raise forms.ValidationError(CONSOLE_LOCKED_MESSAGE, code="locked")
+        try:
+            cleaned: dict[str, Any] = super().clean()
+        except forms.ValidationError as exc:
+            if getattr(exc, "code", None) == "invalid_login":
+                lockout.record_failure(subject)
+            raise
+        lockout.record_success(subject)
+        return cleaned
+
+
+admin.site.login_form = ConsoleAuthenticationForm

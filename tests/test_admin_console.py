@@ -767,3 +767,37 @@ def test_a_pool_with_many_groups_can_still_be_saved(admin_client: Client, consol
     console.pool.refresh_from_db()
     assert (console.pool.name, console.pool.deletion_protection) == ("many-tenants", "ACTIVE")
     assert admin_client.get(groups_url).context["cl"].result_count == 601
+
+
+def test_console_sign_in_locks_a_name_after_repeated_wrong_passwords(db: None) -> None:
+    from django.contrib.auth.models import User
+
+    from accounts.admin import CONSOLE_LOCKED_MESSAGE, console_lockout_subject
+    from accounts.services import lockout
+
+    User.objects.create_user("operator-lock", password="Right-password-1", is_staff=True)
+    subject = console_lockout_subject("operator-lock")
+    browser = Client()
+
+    def sign_in(password: str) -> Any:
+        return browser.post(
+            reverse("admin:login"),
+            {"username": "operator-lock", "password": password, "next": "/admin/"},
+        )
+
+    assert sign_in("Right-password-1").status_code == 302
+    browser.logout()
+    for _ in range(lockout.FREE_FAILURES):
+        assert sign_in("wrong").status_code == 200
+    # Each wrong password was counted for this name (the next one is the sixth) ...
+    assert lockout.record_failure(subject) == lockout.FREE_FAILURES + 1
+    # ... and past the free ones the name is locked: even the right password is refused
+    # unchecked (a wait of minutes, recorded directly so no test timing decides it).
+    for _ in range(8):
+        lockout.record_failure(subject)
+    refused = sign_in("Right-password-1")
+    assert refused.status_code == 200
+    assert CONSOLE_LOCKED_MESSAGE in refused.content.decode()
+    assert "_auth_user_id" not in browser.session
+    lockout.record_success(subject)  # the wait over, the right password signs in again
+    assert sign_in("Right-password-1").status_code == 302
