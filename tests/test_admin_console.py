@@ -801,3 +801,29 @@ def test_console_sign_in_locks_a_name_after_repeated_wrong_passwords(db: None) -
     assert "_auth_user_id" not in browser.session
     lockout.record_success(subject)  # the wait over, the right password signs in again
     assert sign_in("Right-password-1").status_code == 302
+
+
+def test_user_page_posts_cannot_set_attributes_state_or_a_password_hash(
+    admin_client: Client, console: Console
+) -> None:
+    alice = console.alice
+    before = PoolUser.objects.get(pk=alice.pk)
+    user_url = reverse("admin:accounts_pooluser_change", args=[quote(alice.pk)])
+    prefix, data = _formset_data(admin_client.get(user_url), 0)
+    data[f"{prefix}-0-group"] = console.group.pk
+    data.update(
+        {
+            "password_hash": "argon2$forged",
+            "srp_verifier": "00",
+            "attributes": '{"email": "mallory@example.com"}',
+            "email": "mallory@example.com",
+            "status": UserStatus.CONFIRMED,
+            "enabled": "",
+            "username": "mallory",
+        }
+    )
+    assert admin_client.post(user_url, data).status_code == 302
+    after = PoolUser.objects.get(pk=alice.pk)
+    for field in ("password_hash", "srp_verifier", "attributes", "email", "enabled", "username"):
+        assert getattr(after, field) == getattr(before, field), field
+    assert passwords.check_user_password(after, USER_PASSWORD)
