@@ -281,6 +281,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
     next_attempt = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set while one attempt sends the message outside any transaction: other attempts
+    # leave it alone until then (accounts.services.messaging.deliver).
+    sending_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created"]

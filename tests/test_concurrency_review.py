@@ -8,6 +8,7 @@ does not).
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
@@ -15,13 +16,15 @@ from typing import Any, TypeVar
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
-from accounts.models import OneTimeCode, PoolUser, UserPool
+from accounts.models import OneTimeCode, OutboxMessage, PoolUser, UserPool
 from accounts.services import attributes as attribute_rules
 from accounts.services import (
     auth_flows,
     codes,
     lockout,
+    messaging,
     mfa,
     passwords,
     self_service,
@@ -40,6 +43,7 @@ from core.errors import (
 )
 from oauth.models import AccessToken, AppClient, RefreshToken, ResourceServer, UserPoolDomain
 from oauth.services import domains, resource_servers, tokens
+from tests.mail import Mailbox
 
 PASSWORD = "Correct-Horse-9!"
 T = TypeVar("T")
@@ -783,3 +787,76 @@ def test_a_refresh_racing_a_revocation_leaves_no_live_access_token(
     monkeypatch.setattr(tokens, "_mint", real_mint)
     with pytest.raises(NotAuthorizedException):
         tokens.refresh_tokens(client=client, refresh_token=session.refresh_token)
+
+
+# --- the outbox: no transaction held during the send; embedded mode sweeps -------------------
+@pytest.mark.django_db(transaction=True)
+def test_an_outbox_send_holds_no_transaction_and_a_concurrent_attempt_leaves_it_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """deliver sent inside the transaction locking the row: on SQLite every other writer
+    (every sign-in, every sign-up) waited for the SMTP server, up to the send timeout.
+    Now the message is claimed, sent outside any transaction, then recorded; an attempt
+    arriving meanwhile (a sweep, a duplicate task) must not send it a second time."""
+    message = OutboxMessage.objects.create(recipient="slow@example.com", subject="Hi", body="x")
+    sends: list[bool] = []
+    concurrent: list[Any] = []
+    real_send = messaging._send
+
+    def slow_send(outgoing: OutboxMessage) -> None:
+        sends.append(connection.in_atomic_block)
+        if len(sends) == 1 and not connection.in_atomic_block:
+            # Another request writes meanwhile, and another attempt tries the message.
+            concurrent.append(in_another_connection(lambda: UserPool.objects.count()))
+            concurrent.append(in_another_connection(lambda: messaging.deliver(message.pk)))
+        real_send(outgoing)
+
+    monkeypatch.setattr(messaging, "_send", slow_send)
+    assert messaging.deliver(message.pk) == messaging.Delivery(done=True)
+
+    assert sends == [False]
+    assert concurrent[1] == messaging.Delivery(done=True)
+    message.refresh_from_db()
+    assert message.sent is not None
+    assert (message.attempts, message.sending_until) == (1, None)
+    # A claim left by an attempt that died mid-send lapses: the message is sent again then.
+    lapsed = OutboxMessage.objects.create(recipient="lost@example.com", subject="Hi", body="x")
+    OutboxMessage.objects.filter(pk=lapsed.pk).update(
+        attempts=1, sending_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert messaging.deliver(lapsed.pk) == messaging.Delivery(done=True)
+    lapsed.refresh_from_db()
+    assert (lapsed.attempts, lapsed.sent is not None) == (2, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_embedded_mode_sweeps_mail_a_previous_process_left_unsent(
+    mailbox: Mailbox, settings: Any
+) -> None:
+    """Embedded, a failed send is retried by a timer in the process; a restart lost it and
+    nothing ever swept the row. The serving process now sweeps at start and periodically."""
+    left = OutboxMessage.objects.create(
+        recipient="left-behind@example.com",
+        subject="Your code",
+        body="246810",
+        attempts=1,
+        last_error="SMTPServerDisconnected: gone",
+        next_attempt=timezone.now() - dt.timedelta(seconds=1),
+    )
+    stop = threading.Event()
+    sweeper = threading.Thread(target=messaging.run_embedded_sweeper, args=(stop, 0.2))
+    sweeper.start()
+    try:
+        assert mailbox.code_for("left-behind@example.com", timeout=30) == "246810"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not OutboxMessage.objects.get(pk=left.pk).sent:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        sweeper.join(timeout=60)
+    assert not sweeper.is_alive()
+    assert OutboxMessage.objects.get(pk=left.pk).sent is not None
+    assert [message.to for message in mailbox.all()] == [("left-behind@example.com",)]
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a worker and beat do it with a broker
+    assert messaging.start_embedded_sweeper() is None

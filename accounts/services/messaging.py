@@ -4,7 +4,9 @@ after commit (in-process when embedded), retried with backoff, never silently dr
 `OutboxMessage.next_attempt` is when the sweeper (`sweep_outbox_task`, scheduled by Celery
 beat) steps in: a grace period after queueing or after a failed send, during which the
 on-commit task or its own retry is expected to have delivered the message; immediately
-when the broker refused the task.
+when the broker refused the task. Embedded (no broker, Celery eager) the serving process
+sweeps itself: `start_embedded_sweeper`, started by config/wsgi.py, once at start (mail
+whose in-process retry died with the previous process) and every OUTBOX_SWEEP_SECONDS.
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ logger = logging.getLogger("tessera")
 SWEEP_GRACE = dt.timedelta(seconds=60)
 MAX_BACKOFF = dt.timedelta(minutes=30)
 SWEEP_BATCH = 100
-# Without a timeout smtplib waits forever on a silent server, holding the row lock.
+# Without a timeout smtplib waits forever on a silent server, holding the message's claim.
 DEFAULT_SEND_TIMEOUT_SECONDS = 20
+# How long past the send timeout a claim lasts: after that an attempt that died mid-send
+# (process killed) no longer holds the message, and the sweeper finds it due.
+CLAIM_MARGIN = dt.timedelta(seconds=30)
 # A broker that is down must not stall the request that queued the mail: a couple of quick
 # tries, then the row waits for the sweeper.
 PUBLISH_RETRY_POLICY = {
@@ -90,36 +95,60 @@ def retry_delay(attempts: int) -> dt.timedelta:
 def deliver(message_id: int) -> Delivery:
     """Send one outbox message, at most once however many tasks and sweeps race for it.
 
-    The row stays locked while it is sent; a concurrent attempt skips it (SKIP LOCKED on
-    PostgreSQL; SQLite serialises writers anyway) and leaves it to the holder.
+    Three steps, none holding a transaction while the server talks SMTP (on SQLite that
+    blocked every writer for up to the send timeout): claim the message in a short
+    transaction (``sending_until``; a concurrent attempt finds it claimed, or locked
+    (SKIP LOCKED), and leaves it to the holder), send, then record the outcome in another.
+    A claim outlives the send timeout, so only an attempt that died mid-send lets it
+    lapse, and the sweeper then finds the message due.
     """
+    message = _claim(message_id)
+    if message is None:
+        return Delivery(done=True)
+    try:
+        _send(message)
+    except Exception as exc:
+        delay = retry_delay(message.attempts)
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        message.next_attempt = timezone.now() + delay + SWEEP_GRACE
+        message.sending_until = None
+        message.save(update_fields=["last_error", "next_attempt", "sending_until"])
+        logger.warning(
+            "outbox %s: send attempt %s failed (%s), retrying in %ss",
+            message_id,
+            message.attempts,
+            message.last_error,
+            delay.total_seconds(),
+        )
+        return Delivery(done=False, retry_in=delay)
+    message.sent = timezone.now()
+    message.sending_until = None
+    message.save(update_fields=["sent", "sending_until"])
+    return Delivery(done=True)
+
+
+def _send_timeout() -> float:
+    return float(getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_SEND_TIMEOUT_SECONDS)
+
+
+def _claim(message_id: int) -> OutboxMessage | None:
+    """The unsent, unclaimed message, now claimed by this attempt (counted in
+    ``attempts``); None when it was sent or another attempt holds it."""
+    now = timezone.now()
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(pk=message_id, sent__isnull=True)
             .first()
         )
-        if message is None:
-            return Delivery(done=True)
+        if message is None or (message.sending_until and message.sending_until > now):
+            return None
         message.attempts += 1
-        try:
-            _send(message)
-        except Exception as exc:
-            delay = retry_delay(message.attempts)
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            message.next_attempt = timezone.now() + delay + SWEEP_GRACE
-            message.save(update_fields=["attempts", "last_error", "next_attempt"])
-            logger.warning(
-                "outbox %s: send attempt %s failed (%s), retrying in %ss",
-                message_id,
-                message.attempts,
-                message.last_error,
-                delay.total_seconds(),
-            )
-            return Delivery(done=False, retry_in=delay)
-        message.sent = timezone.now()
-        message.save(update_fields=["attempts", "sent"])
-        return Delivery(done=True)
+        message.sending_until = now + dt.timedelta(seconds=_send_timeout()) + CLAIM_MARGIN
+        # The sweeper leaves a claimed message alone until its claim lapses.
+        message.next_attempt = max(message.next_attempt, message.sending_until)
+        message.save(update_fields=["attempts", "sending_until", "next_attempt"])
+    return message
 
 
 def _send(message: OutboxMessage) -> None:
@@ -130,7 +159,7 @@ def _send(message: OutboxMessage) -> None:
         return
     if message.channel != OutboxMessage.Channel.EMAIL:
         raise RuntimeError(f"no sender for channel {message.channel}")
-    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_SEND_TIMEOUT_SECONDS
+    timeout = _send_timeout()
     mail = EmailMultiAlternatives(
         message.subject,
         message.body,
@@ -183,3 +212,44 @@ def requeue_due_messages() -> int:
             )
             return position
     return len(due_ids)
+
+
+# --- embedded mode: the serving process sweeps ------------------------------------------
+_embedded_sweeper: threading.Thread | None = None
+_embedded_sweeper_lock = threading.Lock()
+
+
+def start_embedded_sweeper() -> threading.Thread | None:
+    """Embedded mode (Celery eager, no worker or beat) has nobody else to sweep: a mail
+    whose in-process retry timer died with the process would stay unsent forever. A daemon
+    thread of the serving process sweeps at start and every OUTBOX_SWEEP_SECONDS; the
+    messages it finds are sent in that thread (eager tasks). Once per process; nothing
+    with a broker, where Celery beat runs ``sweep_outbox_task``."""
+    global _embedded_sweeper
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        return None
+    with _embedded_sweeper_lock:
+        if _embedded_sweeper is None or not _embedded_sweeper.is_alive():
+            interval = float(getattr(settings, "OUTBOX_SWEEP_SECONDS", 30.0))
+            _embedded_sweeper = threading.Thread(
+                target=run_embedded_sweeper,
+                args=(threading.Event(), interval),
+                name="tessera-outbox-sweeper",
+                daemon=True,
+            )
+            _embedded_sweeper.start()
+        return _embedded_sweeper
+
+
+def run_embedded_sweeper(stop: threading.Event, interval: float) -> None:
+    """Sweep now, then every ``interval`` seconds until ``stop`` is set. A failed sweep
+    (database briefly unavailable) is logged and the next one tries again."""
+    while True:
+        try:
+            requeue_due_messages()
+        except Exception:
+            logger.exception("outbox: embedded sweep failed; trying again in %ss", interval)
+        finally:
+            connections.close_all()
+        if stop.wait(interval):
+            return
