@@ -860,3 +860,34 @@ def test_embedded_mode_sweeps_mail_a_previous_process_left_unsent(
 
     settings.CELERY_TASK_ALWAYS_EAGER = False  # a worker and beat do it with a broker
     assert messaging.start_embedded_sweeper() is None
+
+
+def test_force_alias_creation_racing_admin_disable_user_leaves_the_former_holder_disabled(
+    alias_client: AppClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ForceAliasCreation unverifies the former holder's copy by saving that user's row,
+    read just before: an AdminDisableUser of the holder committed in between was undone."""
+    holder = _alias_pool_user(
+        alias_client, "grace", "CONFIRMED", email=SHARED_EMAIL, email_verified="true"
+    )
+    real_set_attributes = PoolUser.set_attributes
+
+    def set_then_disable_holder(self: PoolUser, values: Any) -> None:
+        real_set_attributes(self, values)
+        if self.pk == holder.pk:
+            monkeypatch.setattr(PoolUser, "set_attributes", real_set_attributes)
+            users.admin_disable_user(user=PoolUser.objects.select_related("pool").get(pk=holder.pk))
+
+    monkeypatch.setattr(PoolUser, "set_attributes", set_then_disable_holder)
+    users.admin_create_user(
+        pool=alias_client.pool,
+        username="ada",
+        attributes={"email": SHARED_EMAIL, "email_verified": "true"},
+        message_action="SUPPRESS",
+        force_alias_creation=True,
+    )
+
+    after = PoolUser.objects.get(pk=holder.pk)
+    assert after.enabled is False
+    assert after.tokens_valid_after is not None
+    assert after.email_verified is False

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import PoolUser, UserPool
+from accounts.models import FILTERABLE_COLUMNS, PoolUser, UserPool
 from accounts.services import pools
 from core.errors import AliasExistsException, InvalidParameterException, UsernameExistsException
 
@@ -202,6 +202,11 @@ def check_alias_uniqueness(
             raise AliasExistsException(message)
 
 
+# What set_attributes changes on a holder (accounts.services.users.ATTRIBUTE_FIELDS, which
+# this module cannot import: users imports it).
+_HOLDER_COLUMNS = (*FILTERABLE_COLUMNS, "email_verified", "phone_number_verified")
+
+
 def release_aliases(
     pool: UserPool, attributes: Mapping[str, str], exclude_user: PoolUser | None = None
 ) -> None:
@@ -219,4 +224,6 @@ def release_aliases(
         for holder in holders:
             holder.set_attributes({flag: "false"})
             holder.modified = timezone.now()
-            holder.save()
+            # By name: the holder's ``enabled`` / ``tokens_valid_after`` as read here must
+            # not overwrite an AdminDisableUser or GlobalSignOut committed since.
+            holder.save(update_fields=["attributes", *_HOLDER_COLUMNS, "modified"])
