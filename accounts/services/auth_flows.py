@@ -49,7 +49,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, PoolUser, UserPool, UserStatus
 from accounts.selectors import get_user_by_alias
 from accounts.services import attributes as attribute_rules
-from accounts.services import lockout, mfa, passwords, pools, srp, users
+from accounts.services import lockout, mfa, passwords, pools, self_service, srp, users
 from core.cache import add_once
 from core.errors import (
     CodeMismatchException,
@@ -732,12 +732,28 @@ def _respond_new_password(
         if not merged.get(name):
             raise InvalidParameterException(f"Invalid attributes given, {name} is missing")
     if given:
+        # The user writes these, as with UpdateUserAttributes: only what the client may
+        # write, never a *_verified flag without WriteAttributes naming it.
+        self_service.check_writable(client, given.keys())
         attribute_rules.validate_attributes(user.pool, given, for_create=False)
         attribute_rules.check_alias_uniqueness(user.pool, given, exclude_user=user)
+        given = _unverify_changed_addresses(user, given)
     passwords.validate_password_policy(user.pool, new_password, sign_up=False)
     _consume(payload["j"], _validity(client))
     _complete_new_password(user, new_password, given)
     return next_step_after_password(client, user)
+
+
+def _unverify_changed_addresses(user: PoolUser, given: dict[str, str]) -> dict[str, str]:
+    """A new email or phone number given with the new password is unproven: its verified
+    flag goes to false (unless the client may write the flag and sets it), as
+    UpdateUserAttributes does. Keeping the old flag would make an address the user never
+    received a code at a verified sign-in alias and recovery channel."""
+    changed = dict(given)
+    for name, flag in attribute_rules.VERIFIED_FLAGS.items():
+        if name in changed and changed[name] != user.attributes.get(name):
+            changed.setdefault(flag, "false")
+    return changed
 
 
 @transaction.atomic

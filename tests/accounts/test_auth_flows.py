@@ -495,3 +495,48 @@ def test_hosted_ui_password_sign_in_ignores_explicit_auth_flows(
     assert not AccessToken.objects.filter(user=user).exists()
     with pytest.raises(NotAuthorizedException):
         auth_flows.password_sign_in(client=client, username="ada@example.com", password="nope")
+
+
+def test_new_password_required_cannot_verify_an_address_the_user_never_proved(
+    idp: Any, idp_public: Any, make_client: MakeClient, make_user: MakeUser
+) -> None:
+    pool = idp.create_user_pool(PoolName="alias-email", AliasAttributes=["email"])["UserPool"]
+    client = make_client(user_pool_id=pool["Id"], ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])
+    make_user(
+        "invited",
+        user_pool_id=pool["Id"],
+        status=UserStatus.FORCE_CHANGE_PASSWORD,
+        temporary=True,
+        attributes={"email": "invited@example.com", "email_verified": "true"},
+    )
+
+    def answer(**attributes: str) -> dict[str, Any]:
+        session = _password_auth(idp_public, client, "invited", PASSWORD)["Session"]
+        return dict(
+            idp_public.respond_to_auth_challenge(
+                ClientId=client["ClientId"],
+                ChallengeName="NEW_PASSWORD_REQUIRED",
+                Session=session,
+                ChallengeResponses={
+                    "USERNAME": "invited",
+                    "NEW_PASSWORD": NEW_PASSWORD,
+                    **{f"userAttributes.{name}": value for name, value in attributes.items()},
+                },
+            )
+        )
+
+    # The verified flag is the verification flow's (or an administrator's) to set.
+    assert _refused(answer, email="other@example.com", email_verified="true") == (
+        "NotAuthorizedException",
+        "A client attempted to write unauthorized attribute",
+    )
+    assert "AuthenticationResult" in answer(email="other@example.com")
+    found = idp.admin_get_user(UserPoolId=pool["Id"], Username="invited")
+    attributes = {a["Name"]: a["Value"] for a in found["UserAttributes"]}
+    assert attributes["email"] == "other@example.com"
+    assert attributes["email_verified"] == "false"
+    # So the unproven address is no sign-in alias.
+    assert _refused(_password_auth, idp_public, client, "other@example.com", NEW_PASSWORD)[0] in {
+        "NotAuthorizedException",
+        "UserNotFoundException",
+    }
