@@ -891,3 +891,57 @@ def test_force_alias_creation_racing_admin_disable_user_leaves_the_former_holder
     assert after.enabled is False
     assert after.tokens_valid_after is not None
     assert after.email_verified is False
+
+
+# --- two attribute updates of one user at once -----------------------------------------------
+@pytest.mark.parametrize(
+    "action", ["UpdateUserAttributes", "AdminUpdateUserAttributes", "AdminDeleteUserAttributes"]
+)
+def test_two_attribute_updates_of_one_user_at_once_both_stay(
+    action: str,
+    make_client: Callable[..., AppClient],
+    user: PoolUser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each update used to merge its change into the attributes read when the request
+    began, so an update of another attribute committed in between was written back over."""
+    client = make_client()
+    access_token = tokens.issue_token_set(client=client, user=user).access_token
+    user.set_attributes({"name": "Ada"})
+    user.save()
+    stale = PoolUser.objects.select_related("pool").get(pk=user.pk)
+
+    step_module, step_name = (
+        (attribute_rules, "validate_deletable")
+        if action == "AdminDeleteUserAttributes"
+        else (attribute_rules, "canonical_values")
+    )
+    real = getattr(step_module, step_name)
+
+    def step_then_other_update(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        monkeypatch.setattr(step_module, step_name, real)
+        users.admin_update_user_attributes(
+            user=PoolUser.objects.select_related("pool").get(pk=user.pk),
+            attributes={"family_name": "Lovelace"},
+        )
+        return result
+
+    monkeypatch.setattr(step_module, step_name, step_then_other_update)
+    if action == "UpdateUserAttributes":
+        self_service.update_user_attributes(
+            access_token=access_token, attributes={"given_name": "Augusta"}
+        )
+    elif action == "AdminUpdateUserAttributes":
+        users.admin_update_user_attributes(user=stale, attributes={"given_name": "Augusta"})
+    else:
+        users.admin_delete_user_attributes(user=stale, names=["name"])
+
+    after = PoolUser.objects.get(pk=user.pk)
+    assert after.attributes["family_name"] == "Lovelace"  # the update in between stayed
+    assert after.family_name == "Lovelace"  # and so did its filter column
+    if action == "AdminDeleteUserAttributes":
+        assert "name" not in after.attributes
+    else:
+        assert after.attributes["given_name"] == "Augusta"
+    assert after.attributes["email_verified"] == "true"

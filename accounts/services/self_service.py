@@ -85,20 +85,12 @@ def _held_back(user: PoolUser) -> set[str]:
     return set(settings.get("AttributesRequireVerificationBeforeUpdate") or [])
 
 
-def update_user_attributes(
-    *, access_token: str, attributes: Mapping[str, str]
-) -> list[CodeDelivery]:
-    """UpdateUserAttributes. A changed email becomes unverified and, when the pool
-    auto-verifies email, gets a code. With AttributesRequireVerificationBeforeUpdate the
-    verified email stays in place and the new one waits beside the code until
-    VerifyUserAttribute confirms it (the sign-in alias never points at an unproven
-    address). Phone numbers change at once, unverified: Tessera sends no SMS."""
-    signed_in = authenticate(access_token)
-    user, pool = signed_in.user, signed_in.user.pool
-    check_writable(signed_in.client, attributes.keys())
-    attributes = attribute_rules.canonical_values(pool, attributes)
-    attribute_rules.validate_attributes(pool, attributes, for_create=False)
-
+def _plan_attribute_changes(
+    user: PoolUser, attributes: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """What UpdateUserAttributes writes now, what waits for verification (held back), and
+    which attributes get a code."""
+    pool = user.pool
     changes = dict(attributes)
     pending: dict[str, str] = {}
     to_verify: list[str] = []
@@ -118,9 +110,29 @@ def update_user_attributes(
         changes.setdefault(flag, "false")
         if provable and name in pool.auto_verified_attributes:
             to_verify.append(name)
+    return changes, pending, to_verify
 
-    merged = {**user.attributes, **changes}
+
+def update_user_attributes(
+    *, access_token: str, attributes: Mapping[str, str]
+) -> list[CodeDelivery]:
+    """UpdateUserAttributes. A changed email becomes unverified and, when the pool
+    auto-verifies email, gets a code. With AttributesRequireVerificationBeforeUpdate the
+    verified email stays in place and the new one waits beside the code until
+    VerifyUserAttribute confirms it (the sign-in alias never points at an unproven
+    address). Phone numbers change at once, unverified: Tessera sends no SMS."""
+    signed_in = authenticate(access_token)
+    user, pool = signed_in.user, signed_in.user.pool
+    check_writable(signed_in.client, attributes.keys())
+    attributes = attribute_rules.canonical_values(pool, attributes)
+    attribute_rules.validate_attributes(pool, attributes, for_create=False)
+
     with transaction.atomic():
+        # Merged into the row as it is now, under its lock: an update of other attributes
+        # that committed since this request read the user stays (no lost update).
+        users.reread_for_attribute_write(user, *users.attribute_write_candidates(user, attributes))
+        changes, pending, to_verify = _plan_attribute_changes(user, attributes)
+        merged = {**user.attributes, **changes}
         # In the writing transaction, under the names' claim: two users taking one email
         # at once must not both pass.
         held_back = [

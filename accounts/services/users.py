@@ -133,6 +133,28 @@ def check_sign_in_names_free(
         attribute_rules.check_alias_uniqueness(pool, attributes, exclude_user=user)
 
 
+def reread_for_attribute_write(user: PoolUser, *candidates: Mapping[str, str]) -> None:
+    """Inside the transaction writing ``user``'s attributes: lock its row and reload them,
+    so the change is merged into what is stored now, not into what the request read when
+    it began — two updates of different attributes at once both stay (no lost update).
+    The sign-in names the write may touch (the user's as read, and ``candidates``) are
+    claimed first, in the order every attribute writer takes them (names, then the row),
+    so two writes for one user never wait on each other in opposite orders."""
+    claim_sign_in_names(user.pool, dict(user.attributes), *candidates)
+    user.refresh_from_db(
+        fields=ATTRIBUTE_FIELDS, from_queryset=PoolUser.objects.select_for_update()
+    )
+
+
+def attribute_write_candidates(
+    user: PoolUser, attributes: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The user's attributes as an update may leave them: with the new values, and with a
+    new email held back until verified (then a verified alias)."""
+    updated = {**user.attributes, **_present(attributes)}
+    return updated, {**updated, "email_verified": "true"}
+
+
 def _advisory_lock_key(name: str) -> int:
     """PostgreSQL advisory locks take a signed 64-bit key."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
@@ -353,6 +375,7 @@ def admin_update_user_attributes(
     pool = user.pool
     attributes = attribute_rules.canonical_values(pool, attributes)
     attribute_rules.validate_attributes(pool, _present(attributes), for_create=False)
+    reread_for_attribute_write(user, *attribute_write_candidates(user, attributes))
     deleted = [name for name, value in attributes.items() if value == ""]
     if deleted:
         attribute_rules.validate_deletable(pool, deleted)
@@ -415,6 +438,7 @@ def admin_delete_user_attributes(*, user: PoolUser, names: Iterable[str], actor:
     deleting an email or phone number also drops its verified flag."""
     names = list(names)
     attribute_rules.validate_deletable(user.pool, names)
+    reread_for_attribute_write(user)
     changes: dict[str, str | None] = dict.fromkeys(names)
     for name, flag in attribute_rules.VERIFIED_FLAGS.items():
         if name in changes:
