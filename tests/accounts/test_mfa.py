@@ -100,7 +100,7 @@ def test_totp_enrolment_then_sign_in_with_a_code_accepted_once(
         )
     assert error_of(refused) == (
         "InvalidParameterException",
-        "User has not set up software token mfa",
+        "User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA",
     )
     secret = idp_public.associate_software_token(AccessToken=access_token)["SecretCode"]
     assert len(secret) >= 16
@@ -117,7 +117,7 @@ def test_totp_enrolment_then_sign_in_with_a_code_accepted_once(
         )
     assert error_of(unverified) == (
         "InvalidParameterException",
-        "User has not verified software token mfa",
+        "User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA",
     )
     wrong = f"{(int(code_at(secret)) + 1) % 1_000_000:06d}"
     with pytest.raises(ClientError) as mismatch:
