@@ -136,14 +136,14 @@ def _revoke_identity_credentials(
 
 @admin.register(Identity)
 class IdentityAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
-    list_display = ("id", "pool", "created", "modified")
-    list_filter = ("pool",)
+    list_display = ("id", "pool", "disabled", "created", "modified")
+    list_filter = ("pool", "disabled")
     # Exact matches only: an identity id is unique, and a login subject (a user pool's
     # ``sub``) is what an operator has in hand when a user asks about their identity.
     search_fields = ("=id", "=logins__subject")
     list_select_related = ("pool",)
     show_full_result_count = False
-    fields = ("id", "pool", "created", "modified")
+    fields = ("id", "pool", "disabled", "created", "modified")
     readonly_fields = fields
     inlines = (LoginInline, CredentialInline)
     actions = ("revoke_credentials",)

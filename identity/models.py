@@ -67,6 +67,10 @@ class IdentityPool(models.Model):
 class Identity(models.Model):
     id = models.CharField(primary_key=True, max_length=55)
     pool = models.ForeignKey(IdentityPool, on_delete=models.CASCADE, related_name="identities")
+    # An identity whose last login was unlinked, or that was merged into another, is
+    # disabled, never a guest again (UnlinkIdentity: "Removing the last linked login will
+    # make this identity inaccessible"); ListIdentities' HideDisabled leaves it out.
+    disabled = models.BooleanField(default=False)
     created = models.DateTimeField(default=timezone.now)
     modified = models.DateTimeField(default=timezone.now)
 

@@ -6,6 +6,11 @@ identity id. Logging in with a guest identity id upgrades the guest (its login i
 it), or, when the login already has an identity, merges the guest into that one and answers
 with its id: Cognito's classic merge. Two signed-in identities are merged only when they do
 not both hold a login from the same provider.
+
+An identity merged into another, or whose last login was unlinked, is disabled: it is still
+described and listed (unless HideDisabled), but every request acting as it is refused with
+"Access to Identity '<id>' is forbidden."; it never becomes a guest again (UnlinkIdentity's
+API reference, aws-sdk-unity#114, amplify-js#6616).
 """
 
 from __future__ import annotations
@@ -63,6 +68,17 @@ def get_identity(identity_id: str) -> Identity:
     return identity
 
 
+def _forbidden(identity_id: str) -> NotAuthorizedException:
+    return NotAuthorizedException(f"Access to Identity '{identity_id}' is forbidden.")
+
+
+def _usable(identity: Identity) -> Identity:
+    """``identity`` unless it is disabled, which no login or token opens again."""
+    if identity.disabled:
+        raise _forbidden(identity.id)
+    return identity
+
+
 def _audit(event: str, pool: IdentityPool, actor: str = "", **details: object) -> None:
     AuditEvent.objects.create(
         event=event, actor=actor, details={"identity_pool_id": pool.id, **details}
@@ -70,7 +86,7 @@ def _audit(event: str, pool: IdentityPool, actor: str = "", **details: object) -
 
 
 def _merge_into(target: Identity, source: Identity) -> None:
-    """Move ``source``'s logins and credentials to ``target`` and delete ``source``.
+    """Move ``source``'s logins and credentials to ``target`` and disable ``source``.
 
     An identity holds one login per provider, except that merged developer identities keep
     all their developer user identifiers (MergeDeveloperIdentities).
@@ -89,7 +105,17 @@ def _merge_into(target: Identity, source: Identity) -> None:
     IdentityLogin.objects.filter(identity=source).update(identity=target)
     source.credentials.update(identity=target)
     _audit("merge_identities", target.pool, source=source.id, destination=target.id)
-    source.delete()
+    Identity.objects.filter(pk=source.pk).update(disabled=True, modified=timezone.now())
+
+
+def _disable_if_unlinked(identity: Identity) -> None:
+    """After an unlink: an identity left without logins becomes inaccessible, not a guest."""
+    now = timezone.now()
+    if identity.logins.exists():
+        Identity.objects.filter(pk=identity.pk).update(modified=now)
+        return
+    Identity.objects.filter(pk=identity.pk).update(disabled=True, modified=now)
+    _audit("disable_identity", identity.pool, identity_id=identity.id)
 
 
 def _link(
@@ -132,7 +158,8 @@ def _link_logins(
     owners = {row.identity_id: row.identity for row in linked}
     for owner_id in owned:
         if owner_id not in owners:
-            owners[owner_id] = get_identity(owner_id)
+            # An OpenID token issued before its identity was disabled opens nothing.
+            owners[owner_id] = _usable(get_identity(owner_id))
     changed = False
     if identity is not None:
         own_logins = [row for row in rows if row.identity_id == identity.id]
@@ -187,12 +214,12 @@ def _authorize(
     identity: Identity, logins: Mapping[str, str] | None
 ) -> tuple[Identity, list[VerifiedLogin]]:
     """The identity a request acts as, after its logins are checked and linked."""
-    pool = identity.pool
+    pool = _usable(identity).pool
     verified = verify_logins(pool, logins)
     if verified:
         return _link(pool, identity, verified), verified
     if identity.logins.exists():
-        raise NotAuthorizedException(f"Access to Identity '{identity.id}' is forbidden.")
+        raise _forbidden(identity.id)
     if not pool.allow_unauthenticated_identities:
         raise NotAuthorizedException(GUESTS_REFUSED)
     return identity, []
@@ -238,8 +265,9 @@ def get_open_id_token(*, identity_id: str, logins: Mapping[str, str] | None) -> 
 def unlink_identity(
     *, identity_id: str, logins: Mapping[str, str], logins_to_remove: Sequence[str]
 ) -> None:
-    """UnlinkIdentity: a caller proving one login of the identity removes others."""
-    identity = get_identity(identity_id)
+    """UnlinkIdentity: a caller proving one login of the identity removes others; removing
+    the last one disables the identity."""
+    identity = _usable(get_identity(identity_id))
     verified = verify_logins(identity.pool, logins)
     if not verified:
         raise NotAuthorizedException(LOGINS_DONT_MATCH)
@@ -252,7 +280,7 @@ def unlink_identity(
     deleted, _ = IdentityLogin.objects.filter(identity=identity, provider__in=names).delete()
     if deleted:
         _audit("unlink_identity", identity.pool, identity_id=identity.id, providers=sorted(names))
-        Identity.objects.filter(pk=identity.pk).update(modified=timezone.now())
+        _disable_if_unlinked(identity)
 
 
 def _canonical_provider(name: str) -> str:
@@ -273,11 +301,15 @@ def describe_identity(*, identity_id: str) -> IdentityDescription:
 
 
 def list_identities(
-    *, pool: IdentityPool, limit: int, next_token: str | None
+    *, pool: IdentityPool, limit: int, next_token: str | None, hide_disabled: bool = False
 ) -> Page[IdentityDescription]:
-    """ListIdentities: keyset pages ordered by (creation time, id)."""
+    """ListIdentities: keyset pages ordered by (creation time, id); disabled identities are
+    included unless ``hide_disabled`` (the API's default)."""
+    query = Identity.objects.filter(pool=pool)
+    if hide_disabled:
+        query = query.filter(disabled=False)
     rows = creation_order_page(
-        Identity.objects.filter(pool=pool).prefetch_related("logins"),
+        query.prefetch_related("logins"),
         scope=f"ListIdentities:{pool.id}",
         next_token=next_token,
         size=limit,
@@ -347,6 +379,7 @@ def get_open_id_token_for_developer_identity(
         identity = get_identity(identity_id)
         if identity.pool_id != pool.id:
             raise ResourceNotFoundException(f"Identity '{identity_id}' not found.")
+        _usable(identity)
         if current is not None and current.identity_id != identity.id:
             raise DeveloperUserAlreadyRegisteredException(
                 f"Developer user identifier {identifier} is already linked to another identity."
@@ -425,7 +458,8 @@ def merge_developer_identities(
 def unlink_developer_identity(
     *, identity_id: str, pool_id: str, provider_name: str, identifier: str
 ) -> None:
-    """UnlinkDeveloperIdentity: the identifier no longer leads to the identity."""
+    """UnlinkDeveloperIdentity: the identifier no longer leads to the identity; an identity
+    left without logins is disabled."""
     pool = get_identity_pool(pool_id)
     _developer_provider(pool, provider_name)
     identity = get_identity(identity_id)
@@ -437,4 +471,4 @@ def unlink_developer_identity(
             f"Developer user identifier {identifier} is not linked to identity {identity_id}."
         )
     _audit("unlink_developer_identity", pool, identity_id=identity_id)
-    Identity.objects.filter(pk=identity.pk).update(modified=timezone.now())
+    _disable_if_unlinked(identity)

@@ -112,7 +112,10 @@ def test_developer_identities_round_trip(
 
     described = cognito_identity.describe_identity(IdentityId=alice["IdentityId"])
     assert sorted(described["Logins"]) == sorted([DEVELOPER, DEVELOPER, user_pool.provider])
-    listed = cognito_identity.list_identities(IdentityPoolId=pool_id, MaxResults=60)
+    # bob's former identity stays, disabled by the merge.
+    listed = cognito_identity.list_identities(
+        IdentityPoolId=pool_id, MaxResults=60, HideDisabled=True
+    )
     assert [item["IdentityId"] for item in listed["Identities"]] == [alice["IdentityId"]]
 
     # UnlinkIdentity: proving the user-pool login removes it; the developer ids stay.

@@ -185,9 +185,8 @@ def test_guests_and_logins_map_to_identities(
         IdentityId=guest, Logins={user_pool.provider: token}
     )
     assert merged["IdentityId"] == first["IdentityId"]
-    assert _refused(cognito_identity.describe_identity, IdentityId=guest)[0] == (
-        "ResourceNotFoundException"
-    )
+    # The merged-away guest stays, disabled (tests/identity/test_semantics_review.py).
+    assert cognito_identity.describe_identity(IdentityId=guest)["Logins"] == []
     upgraded_guest = identity_public.get_id(IdentityPoolId=pool_id)["IdentityId"]
     upgraded = identity_public.get_credentials_for_identity(
         IdentityId=upgraded_guest, Logins={user_pool.provider: user_pool.id_token(other)}

@@ -38,7 +38,10 @@ def unlink_identity(params: dict[str, Any], ctx: RequestContext) -> dict[str, An
 def list_identities(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     pool = pools.get_identity_pool(params["IdentityPoolId"])
     page = identities.list_identities(
-        pool=pool, limit=params["MaxResults"], next_token=params.get("NextToken")
+        pool=pool,
+        limit=params["MaxResults"],
+        next_token=params.get("NextToken"),
+        hide_disabled=bool(params.get("HideDisabled")),
     )
     result: dict[str, Any] = {
         "IdentityPoolId": pool.id,
