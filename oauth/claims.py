@@ -170,33 +170,19 @@ def access_token_claims(
 
 
 # --- OAuth-issued tokens (/oauth2/authorize and /oauth2/token) --------------------------
-# The claims each OIDC scope releases (OIDC Core §5.4). Cognito: "When you request the
-# openid scope and no others, your user pool ID token and userInfo response include claims
-# for all user attributes that your app client can read. When you request openid and other
-# scopes like profile, email, and phone, the contents of the ID token and userInfo response
-# are limited to the constraints of the additional scopes" (awsdocs, OAuth 2.0 scopes).
+# What Cognito's scopes release: "When you request the openid scope and no others, your user
+# pool ID token and userInfo response include claims for all user attributes that your app
+# client can read. When you request openid and other scopes like profile, email, and phone,
+# the contents of the ID token and userInfo response are limited to the constraints of the
+# additional scopes" (awsdocs, OAuth 2.0 scopes). Those constraints are Cognito's, not OIDC
+# Core §5.4's: email and phone release their two claims each, while "the profile scope
+# grants access to all user attributes that are readable by the client"
+# (awsdocs cognito-user-pools-app-idp-settings.md), custom ones and the address included.
 SCOPE_CLAIMS: dict[str, frozenset[str]] = {
-    "profile": frozenset(
-        {
-            "name",
-            "family_name",
-            "given_name",
-            "middle_name",
-            "nickname",
-            "preferred_username",
-            "profile",
-            "picture",
-            "website",
-            "gender",
-            "birthdate",
-            "zoneinfo",
-            "locale",
-            "updated_at",
-        }
-    ),
     "email": frozenset({"email", "email_verified"}),
     "phone": frozenset({"phone_number", "phone_number_verified"}),
 }
+EVERY_ATTRIBUTE_SCOPE = "profile"
 # OAuth-issued access tokens carry ``version: 2`` (reference §3.2).
 OAUTH_ACCESS_TOKEN_VERSION = 2
 
@@ -208,10 +194,10 @@ def is_oauth_scope(scope: str) -> bool:
 
 
 def scoped_attributes(attributes: Mapping[str, str], scopes: Sequence[str]) -> dict[str, str]:
-    """The attributes OAuth scopes release: all of them for ``openid`` alone, else only
-    the claims of the requested profile/email/phone scopes."""
+    """The attributes OAuth scopes release: all of them for ``openid`` alone or with
+    ``profile``, else only the claims of the requested email/phone scopes."""
     limiting = [scope for scope in scopes if scope in SCOPE_CLAIMS]
-    if not limiting:
+    if not limiting or EVERY_ATTRIBUTE_SCOPE in scopes:
         return dict(attributes)
     released = frozenset().union(*(SCOPE_CLAIMS[scope] for scope in limiting))
     return {name: value for name, value in attributes.items() if name in released}

@@ -1,0 +1,95 @@
+"""OAuth 2.0 / OIDC protocol review of /oauth2/*: what Cognito's scopes release, which
+tokens the token endpoint returns, and how refusals are worded (reference §4, RFC 6749,
+RFC 6750, OIDC Core)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from oauth.models import AppClient
+from tests.oauth.browser import CALLBACK, authorize_url, follow, query_of, redeem
+from tests.oauth.conftest import PASSWORD
+
+
+def _claims(jwt: str) -> dict[str, Any]:
+    payload = jwt.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+def _code(base: str, client: AppClient, browser: requests.Session, scope: str) -> str:
+    callback = follow(
+        browser,
+        authorize_url(
+            base,
+            client_id=client.client_id,
+            redirect_uri=CALLBACK,
+            response_type="code",
+            scope=scope,
+        ),
+        credentials=("ada@example.com", PASSWORD),
+    )
+    return query_of(callback)["code"]
+
+
+def _tokens(
+    base: str, client: AppClient, secret: str, browser: requests.Session, scope: str
+) -> Any:
+    response = redeem(base, client, secret, _code(base, client, browser, scope))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _userinfo(base: str, access_token: str) -> requests.Response:
+    return requests.get(
+        f"{base}/oauth2/userInfo", headers={"Authorization": f"Bearer {access_token}"}, timeout=10
+    )
+
+
+def test_the_profile_scope_releases_every_readable_attribute(
+    public_url: str, oauth_client: tuple[AppClient, str], make_user: Callable[..., Any]
+) -> None:
+    """Cognito's ``profile`` "grants access to all user attributes that are readable by the
+    client" (awsdocs cognito-user-pools-app-idp-settings.md), not only OIDC Core §5.4's
+    profile claims: ``openid email profile``, what most apps ask for, carries custom
+    attributes, the address and the phone number too; ``email`` alone still limits."""
+    client, secret = oauth_client
+    make_user(
+        "ada@example.com",
+        attributes={
+            "given_name": "Ada",
+            "address": "1 Main St",
+            "phone_number": "+15555550100",
+            "custom:team": "42",
+        },
+    )
+    browser = requests.Session()
+    wide = {"given_name", "address", "phone_number", "custom:team", "email", "email_verified"}
+    for scope in ("openid profile", "openid email profile"):
+        tokens = _tokens(public_url, client, secret, browser, scope)
+        released = _userinfo(public_url, tokens["access_token"]).json()
+        assert wide <= set(released), (scope, released)
+        assert released["address"] == {"formatted": "1 Main St"}
+        assert released["custom:team"] == "42"
+        assert wide <= set(_claims(tokens["id_token"])), scope
+
+    email_only = _tokens(public_url, client, secret, browser, "openid email")
+    assert set(_userinfo(public_url, email_only["access_token"]).json()) == {
+        "sub",
+        "username",
+        "email",
+        "email_verified",
+    }
+    # The client's ReadAttributes still bound what profile releases.
+    client.read_attributes = ["given_name"]
+    client.save()
+    narrowed = _tokens(public_url, client, secret, browser, "openid profile")
+    assert set(_userinfo(public_url, narrowed["access_token"]).json()) == {
+        "sub",
+        "username",
+        "given_name",
+    }
