@@ -857,15 +857,20 @@ def _respond_mfa_code(
     code = _required(responses, _CODE_RESPONSES[challenge])
     subject = lockout.subject_for_user(user.pool_id, user.pk)
     lockout.ensure_not_locked(subject)
+    setting_up = bool(payload.get("s"))
     try:
-        mfa.check_sign_in_code(user, challenge, code)
+        delivered = mfa.check_sign_in_code(
+            user, challenge, code, recovery_code_allowed=not setting_up
+        )
     except CodeMismatchException:
         lockout.record_failure(subject)
         raise
     _consume(payload["j"], _validity(client))
     lockout.record_success(subject)
-    mfa.mark_delivery_verified(user, challenge)
-    if payload.get("s"):
+    if delivered:
+        # A recovery code signs in but proves no number or address.
+        mfa.mark_delivery_verified(user, challenge)
+    if setting_up:
         mfa.enable_factor(user, challenge)
     return _authenticated(user)
 

@@ -380,8 +380,13 @@ def send_sign_in_code(user: PoolUser, factor: str) -> CodeDelivery:
     return CodeDelivery(notifications.mask_email(user.email), "EMAIL", "email")
 
 
-def check_sign_in_code(user: PoolUser, factor: str, code: str) -> None:
-    """Accept ``code`` for ``factor``, or one of the user's recovery codes in its place.
+def check_sign_in_code(
+    user: PoolUser, factor: str, code: str, *, recovery_code_allowed: bool = True
+) -> bool:
+    """Accept ``code`` for ``factor``, or one of the user's recovery codes in its place
+    unless ``recovery_code_allowed`` is False (setting a factor up must prove it). True when
+    it was the factor's own code, i.e. the SMS or email really reached the number or address
+    (``mark_delivery_verified``); False for a recovery code, which proves neither.
 
     Raises CodeMismatchException with Cognito's sign-in message for a wrong code (and
     ExpiredCodeException / LimitExceededException for an expired or over-tried SMS or email
@@ -389,17 +394,18 @@ def check_sign_in_code(user: PoolUser, factor: str, code: str) -> None:
     """
     mismatch = SIGN_IN_TOTP_MISMATCH if factor == SOFTWARE_TOKEN_MFA else SIGN_IN_CODE_MISMATCH
     if recovery_codes.looks_like_recovery_code(code):
-        if recovery_codes.use(user, code, via=factor):
-            return
+        if recovery_code_allowed and recovery_codes.use(user, code, via=factor):
+            return False
         raise CodeMismatchException(mismatch)
     if factor == SOFTWARE_TOKEN_MFA:
         if not totp.accept_code(user, code):
             raise CodeMismatchException(mismatch)
-        return
+        return True
     try:
         codes.verify_code(user, CODE_PURPOSES[factor], code)
     except CodeMismatchException:
         raise CodeMismatchException(mismatch) from None
+    return True
 
 
 @transaction.atomic

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from accounts.models import PoolUser
+from accounts.services import recovery_codes
 from tests.accounts.conftest import MakeClient, MakeUser
-from tests.accounts.test_mfa import code_at, error_of, sign_in
+from tests.accounts.test_mfa import answer, code_at, error_of, sign_in
 
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 # Modern Cognito's refusal (the AWS CLI, SDK issues and apps matching it verbatim, e.g.
@@ -63,3 +65,89 @@ def test_turning_totp_on_without_a_verified_authenticator_is_refused_as_cognito_
     me = idp_public.get_user(AccessToken=access_token)
     assert me["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"]
     assert me["PreferredMfaSetting"] == "SOFTWARE_TOKEN_MFA"
+
+
+def test_a_recovery_code_answering_an_email_code_does_not_verify_the_address(
+    idp: Any,
+    idp_public: Any,
+    username_pool: dict[str, Any],
+    make_client: MakeClient,
+    make_user: MakeUser,
+    mailbox: Any,
+) -> None:
+    idp.set_user_pool_mfa_config(
+        UserPoolId=username_pool["Id"], MfaConfiguration="OPTIONAL", EmailMfaConfiguration={}
+    )
+    client_id = make_client(user_pool_id=username_pool["Id"], ExplicitAuthFlows=FLOWS)["ClientId"]
+    user = make_user(
+        "oli",
+        user_pool_id=username_pool["Id"],
+        attributes={"email": "oli@example.com", "email_verified": "false"},
+    )
+    idp.admin_set_user_mfa_preference(
+        UserPoolId=username_pool["Id"],
+        Username="oli",
+        EmailMfaSettings={"Enabled": True, "PreferredMfa": True},
+    )
+    codes = recovery_codes.generate(user)
+
+    step = sign_in(idp_public, client_id, "oli")
+    assert step["ChallengeName"] == "EMAIL_OTP"
+    mailbox.wait_for("oli@example.com")
+    done = answer(idp_public, client_id, step, USERNAME="oli", EMAIL_OTP_CODE=codes[0])
+    assert done["AuthenticationResult"]["AccessToken"]
+    # The recovery code signed the user in, but the address never received anything it
+    # proved: it stays unverified (no alias, no recovery channel).
+    assert PoolUser.objects.get(pk=user.pk).attributes.get("email_verified") == "false"
+
+    # The mailed code does prove it.
+    step = sign_in(idp_public, client_id, "oli")
+    code = mailbox.code_for("oli@example.com")
+    answer(idp_public, client_id, step, USERNAME="oli", EMAIL_OTP_CODE=code)
+    assert PoolUser.objects.get(pk=user.pk).attributes.get("email_verified") == "true"
+
+
+def test_a_recovery_code_cannot_finish_setting_up_email_mfa(
+    idp: Any,
+    idp_public: Any,
+    username_pool: dict[str, Any],
+    make_client: MakeClient,
+    make_user: MakeUser,
+    mailbox: Any,
+) -> None:
+    idp.set_user_pool_mfa_config(
+        UserPoolId=username_pool["Id"], MfaConfiguration="ON", EmailMfaConfiguration={}
+    )
+    client_id = make_client(user_pool_id=username_pool["Id"], ExplicitAuthFlows=FLOWS)["ClientId"]
+    user = make_user("pia", user_pool_id=username_pool["Id"])
+    # Codes left from a factor the user no longer has (AdminDeleteSoftwareToken keeps them).
+    codes = recovery_codes.generate(user)
+
+    setup = sign_in(idp_public, client_id, "pia")
+    assert setup["ChallengeName"] == "MFA_SETUP"
+    email_step = answer(idp_public, client_id, setup, USERNAME="pia", EMAIL="pia@example.com")
+    assert email_step["ChallengeName"] == "EMAIL_OTP"
+    with pytest.raises(ClientError) as refused:
+        answer(idp_public, client_id, email_step, USERNAME="pia", EMAIL_OTP_CODE=codes[0])
+    assert error_of(refused) == (
+        "CodeMismatchException",
+        "Invalid code or auth state for the user.",
+    )
+    stored = PoolUser.objects.get(pk=user.pk)
+    assert stored.attributes.get("email_verified") != "true"
+    assert "EMAIL_OTP" not in (stored.mfa_settings or {}).get("enabled", [])
+    # The code itself was not spent on the refusal.
+    assert recovery_codes.remaining(stored) == 10
+
+    # The code that reached the address completes the setup, as before.
+    done = answer(
+        idp_public,
+        client_id,
+        email_step,
+        USERNAME="pia",
+        EMAIL_OTP_CODE=mailbox.code_for("pia@example.com"),
+    )
+    assert done["AuthenticationResult"]["AccessToken"]
+    stored = PoolUser.objects.get(pk=user.pk)
+    assert stored.attributes.get("email_verified") == "true"
+    assert stored.mfa_settings["enabled"] == ["EMAIL_OTP"]
