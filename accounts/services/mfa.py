@@ -121,10 +121,12 @@ def sign_in_requirement(user: PoolUser) -> Requirement:
 
     - pool MFA OFF, or OPTIONAL and the user has no usable factor: no MFA;
     - the preferred factor when usable, else the only one, else SELECT_MFA_TYPE;
-    - pool MFA ON and no factor enabled: SOFTWARE_TOKEN_MFA when the user has verified a
-      token; SMS_MFA when the pool sends SMS and the user has a phone number (the guide:
-      users with phone numbers receive SMS codes), EMAIL_OTP likewise for a verified
-      email; otherwise MFA_SETUP with the pool's factors.
+    - pool MFA ON and no factor enabled: the factors the user can already receive — a
+      verified token, SMS when the pool sends SMS and the user has a phone number (the
+      guide: users with phone numbers receive SMS codes), EMAIL_OTP likewise for a verified
+      email — one's challenge, or SELECT_MFA_TYPE for several (a phone number plus an
+      authenticator verified without a preference: aws-amplify/amplify-js#4646); with none,
+      MFA_SETUP with the pool's factors.
     """
     pool = user.pool
     if pool.mfa_configuration == MfaConfiguration.OFF:
@@ -140,14 +142,18 @@ def sign_in_requirement(user: PoolUser) -> Requirement:
     if pool.mfa_configuration != MfaConfiguration.ON:
         return Requirement("none")
     available = pool_factors(pool)
-    if SOFTWARE_TOKEN_MFA in available and totp.verified_device(user) is not None:
+    receivable = {
         # A token verified during MFA_SETUP is used even when that challenge was left
         # unanswered (moto's AWS-verified test_user_authentication_flow_mfa_on).
-        return Requirement("challenge", (SOFTWARE_TOKEN_MFA,))
-    if SMS_MFA in available and user.phone_number:
-        return Requirement("challenge", (SMS_MFA,))
-    if EMAIL_OTP in available and user.email and user.email_verified:
-        return Requirement("challenge", (EMAIL_OTP,))
+        SOFTWARE_TOKEN_MFA: totp.verified_device(user) is not None,
+        SMS_MFA: bool(user.phone_number),
+        EMAIL_OTP: bool(user.email and user.email_verified),
+    }
+    ready = tuple(f for f in available if receivable[f])
+    if len(ready) == 1:
+        return Requirement("challenge", ready)
+    if ready:
+        return Requirement("select", ready)
     return Requirement("setup", available)
 
 

@@ -6,6 +6,7 @@ a user with a phone number and a verified authenticator but no preference.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -14,7 +15,8 @@ from botocore.exceptions import ClientError
 from accounts.models import PoolUser
 from accounts.services import recovery_codes
 from tests.accounts.conftest import MakeClient, MakeUser
-from tests.accounts.test_mfa import answer, code_at, error_of, sign_in
+from tests.accounts.test_mfa import SNS_ROLE, answer, code_at, error_of, last_outbox_id, sign_in
+from tests.sms import wait_for_sms
 
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 # Modern Cognito's refusal (the AWS CLI, SDK issues and apps matching it verbatim, e.g.
@@ -151,3 +153,49 @@ def test_a_recovery_code_cannot_finish_setting_up_email_mfa(
     stored = PoolUser.objects.get(pk=user.pk)
     assert stored.attributes.get("email_verified") == "true"
     assert stored.mfa_settings["enabled"] == ["EMAIL_OTP"]
+
+
+def test_required_mfa_offers_the_choice_of_sms_and_a_verified_authenticator(
+    idp: Any, idp_public: Any, make_client: MakeClient, make_user: MakeUser
+) -> None:
+    """MFA ON with SMS and TOTP, a phone number at sign-up and an authenticator verified
+    afterwards with no preference set: Cognito asks the user to choose (SELECT_MFA_TYPE) —
+    the set-up an Amplify maintainer describes in aws-amplify/amplify-js#4646."""
+    pool = dict(idp.create_user_pool(PoolName="required-choice")["UserPool"])
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"],
+        MfaConfiguration="ON",
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        SmsMfaConfiguration={"SmsConfiguration": {"SnsCallerArn": SNS_ROLE}},
+    )
+    client_id = make_client(user_pool_id=pool["Id"], ExplicitAuthFlows=FLOWS)["ClientId"]
+    phone = "+15555550177"
+    make_user("quinn", user_pool_id=pool["Id"], attributes={"phone_number": phone})
+
+    marker = last_outbox_id()
+    first = sign_in(idp_public, client_id, "quinn")
+    assert first["ChallengeName"] == "SMS_MFA"
+    text = wait_for_sms(phone, marker)
+    code = "".join(character for character in text if character.isdigit())
+    access_token = answer(idp_public, client_id, first, USERNAME="quinn", SMS_MFA_CODE=code)[
+        "AuthenticationResult"
+    ]["AccessToken"]
+    secret = idp_public.associate_software_token(AccessToken=access_token)["SecretCode"]
+    idp_public.verify_software_token(AccessToken=access_token, UserCode=code_at(secret))
+
+    choice = sign_in(idp_public, client_id, "quinn")
+    assert choice["ChallengeName"] == "SELECT_MFA_TYPE"
+    assert json.loads(choice["ChallengeParameters"]["MFAS_CAN_CHOOSE"]) == [
+        "SMS_MFA",
+        "SOFTWARE_TOKEN_MFA",
+    ]
+    totp_step = answer(idp_public, client_id, choice, USERNAME="quinn", ANSWER="SOFTWARE_TOKEN_MFA")
+    assert totp_step["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    done = answer(
+        idp_public,
+        client_id,
+        totp_step,
+        USERNAME="quinn",
+        SOFTWARE_TOKEN_MFA_CODE=code_at(secret, 1),
+    )
+    assert done["AuthenticationResult"]["AccessToken"]
