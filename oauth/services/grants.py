@@ -133,11 +133,9 @@ def authorization_response(
 
 
 # --- /oauth2/token ----------------------------------------------------------------------
-def _token_body(token_set: tokens.TokenSet, scopes: list[str]) -> dict[str, Any]:
+def _token_body(token_set: tokens.TokenSet, *, with_id_token: bool) -> dict[str, Any]:
     body: dict[str, Any] = {"access_token": token_set.access_token}
-    # "An ID token is only returned if openid scope is requested" (awsdocs); API-flow
-    # refresh tokens always had one.
-    if OPENID_SCOPE in scopes or not token_claims.is_oauth_scope(" ".join(scopes)):
+    if with_id_token:
         body["id_token"] = token_set.id_token
     if token_set.refresh_token:
         body["refresh_token"] = token_set.refresh_token
@@ -211,7 +209,11 @@ def _claim_grant(client: AppClient, code: str) -> Grant:
 def redeem_authorization_code(
     *, client: AppClient, code: str, redirect_uri: str | None, code_verifier: str | None
 ) -> dict[str, Any]:
-    if "code" not in (client.allowed_oauth_flows or []):
+    # What /oauth2/authorize asks of the client, asked again: its OAuth may have been
+    # switched off since the code was issued.
+    if not client.allowed_oauth_flows_user_pool_client or "code" not in (
+        client.allowed_oauth_flows or []
+    ):
         raise OAuthError("unauthorized_client", "The client is not allowed the code flow.")
     grant = _claim_grant(client, code)
     if redirect_uri != grant.redirect_uri:
@@ -232,7 +234,10 @@ def redeem_authorization_code(
         nonce=grant.nonce or None,
     )
     _record_family(grant, token_set)
-    return _token_body(token_set, scopes)
+    # "The ID token is not returned if the openid scope is not requested by the client"
+    # (awsdocs cognito-user-pools-app-idp-settings.md), even for aws.cognito.signin.user.admin
+    # alone, whose scope alone looks like an API sign-in's.
+    return _token_body(token_set, with_id_token=OPENID_SCOPE in scopes)
 
 
 def refresh_token_grant(*, client: AppClient, refresh_token: str) -> dict[str, Any]:
@@ -242,7 +247,10 @@ def refresh_token_grant(*, client: AppClient, refresh_token: str) -> dict[str, A
     except (NotAuthorizedException, RefreshTokenReuseException) as exc:
         raise OAuthError("invalid_grant", exc.message) from exc
     scopes = str(_unverified_claims(token_set.access_token).get("scope", "")).split()
-    return _token_body(token_set, scopes)
+    # API sign-ins (InitiateAuth and friends) always had an ID token; their scope is
+    # aws.cognito.signin.user.admin alone.
+    with_id_token = OPENID_SCOPE in scopes or not token_claims.is_oauth_scope(" ".join(scopes))
+    return _token_body(token_set, with_id_token=with_id_token)
 
 
 def client_credentials_grant(*, client: AppClient, scope: str | None) -> dict[str, Any]:

@@ -93,3 +93,41 @@ def test_the_profile_scope_releases_every_readable_attribute(
         "username",
         "given_name",
     }
+
+
+def test_the_code_grant_returns_an_id_token_only_for_openid(
+    public_url: str,
+    idp_public: Any,
+    make_client: Callable[..., AppClient],
+    make_user: Callable[..., Any],
+) -> None:
+    """ "The ID token is not returned if the openid scope is not requested by the client"
+    (awsdocs cognito-user-pools-app-idp-settings.md), also when the only scope is
+    ``aws.cognito.signin.user.admin``, whose access token still calls the user-pool API.
+    And a client whose OAuth was switched off (AllowedOAuthFlowsUserPoolClient=false)
+    since the code was issued cannot redeem it (RFC 6749 §5.2 unauthorized_client), as it
+    could not have asked for it."""
+    client = make_client(
+        GenerateSecret=True,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "email", "aws.cognito.signin.user.admin"],
+        CallbackURLs=[CALLBACK],
+    )
+    secret = client.get_secret()
+    make_user("ada@example.com")
+    browser = requests.Session()
+
+    admin_only = _tokens(public_url, client, secret, browser, "aws.cognito.signin.user.admin")
+    assert "id_token" not in admin_only
+    assert set(admin_only) >= {"access_token", "refresh_token", "expires_in", "token_type"}
+    user = idp_public.get_user(AccessToken=admin_only["access_token"])
+    assert {"Name": "email", "Value": "ada@example.com"} in user["UserAttributes"]
+    assert "id_token" in _tokens(public_url, client, secret, browser, "openid")
+
+    code = _code(public_url, client, browser, "openid")
+    client.allowed_oauth_flows_user_pool_client = False
+    client.save()
+    refused = redeem(public_url, client, secret, code)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "unauthorized_client"
