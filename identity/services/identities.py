@@ -269,9 +269,16 @@ def unlink_identity(
     the last one disables the identity."""
     identity = _usable(get_identity(identity_id))
     verified = verify_logins(identity.pool, logins)
-    if not verified:
+    # Every login presented must already be this identity's: an unlink links nothing and
+    # merges nothing (a guest id presented with another identity's login was merged away).
+    linked = set(identity.logins.values_list("provider", "subject"))
+    if not verified or any(
+        login.identity_id != identity.id
+        if login.identity_id is not None
+        else (login.provider, login.subject) not in linked
+        for login in verified
+    ):
         raise NotAuthorizedException(LOGINS_DONT_MATCH)
-    _link(identity.pool, identity, verified)
     names = {_canonical_provider(name) for name in logins_to_remove}
     if identity.pool.developer_provider_name in names:
         raise InvalidParameterException(

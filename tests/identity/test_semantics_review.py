@@ -130,3 +130,48 @@ def test_unlinking_the_last_developer_identifier_disables_the_identity(
     )
     assert again["IdentityId"] != identity_id
     assert _listed(cognito_identity, pool_id, HideDisabled=True) == {again["IdentityId"]}
+
+
+def test_unlink_identity_needs_a_login_of_that_identity_and_links_nothing(
+    user_pool: UserPoolSetup,
+    make_identity_pool: Any,
+    identity_public: Any,
+    cognito_identity: Any,
+) -> None:
+    """UnlinkIdentity proves the caller holds the identity with one of its logins. Before,
+    its Logins went through the linking of GetCredentialsForIdentity: a guest id presented
+    with someone else's login was merged into that identity (and so disabled), and a new
+    login was linked to the identity, by a call meant to remove logins."""
+    pool_id = make_identity_pool(user_pool, guests=True)
+    owner_logins = {user_pool.provider: user_pool.id_token(user_pool.add_user("o@example.com"))}
+    owner = identity_public.get_id(IdentityPoolId=pool_id, Logins=owner_logins)["IdentityId"]
+    guest = identity_public.get_id(IdentityPoolId=pool_id)["IdentityId"]
+    dont_match = (
+        "NotAuthorizedException",
+        "Logins don't match. Please include at least one valid login for this identity or "
+        "identity pool.",
+    )
+    assert (
+        _refused(
+            identity_public.unlink_identity,
+            IdentityId=guest,
+            Logins=owner_logins,
+            LoginsToRemove=[user_pool.provider],
+        )
+        == dont_match
+    )
+    new_logins = {user_pool.provider: user_pool.id_token(user_pool.add_user("n@example.com"))}
+    assert (
+        _refused(
+            identity_public.unlink_identity,
+            IdentityId=guest,
+            Logins=new_logins,
+            LoginsToRemove=["accounts.google.com"],
+        )
+        == dont_match
+    )
+    # Nothing was merged or linked: the guest is still a guest, the owner keeps its login.
+    assert identity_public.get_credentials_for_identity(IdentityId=guest)["IdentityId"] == guest
+    assert cognito_identity.describe_identity(IdentityId=guest)["Logins"] == []
+    assert cognito_identity.describe_identity(IdentityId=owner)["Logins"] == [user_pool.provider]
+    assert _listed(cognito_identity, pool_id, HideDisabled=True) == {owner, guest}
