@@ -98,6 +98,9 @@ def test_pycognito_self_service_lifecycle_with_verified_tokens(
     registered = ada.register(email, PASSWORD)
     assert registered["UserConfirmed"] is False
     assert registered["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    with pytest.raises(ClientError) as unconfirmed:
+        ada.authenticate(PASSWORD)
+    assert _error(unconfirmed) == ("UserNotConfirmedException", "User is not confirmed.")
     ada.confirm_sign_up(mailbox.code_for(email))
 
     # authenticate (SRP) verifies both tokens against the pool's JWKS and issuer.
@@ -256,6 +259,12 @@ def test_pycognito_admin_methods(
 
     admin.admin_reset_password("ada")
     code = mailbox.code_for("ada@example.com")
+    with pytest.raises(ClientError) as reset_required:
+        ada.authenticate(PASSWORD)
+    assert _error(reset_required) == (
+        "PasswordResetRequiredException",
+        "Password reset required for the user",
+    )
     ada.confirm_forgot_password(code, NEW_PASSWORD)
     ada.authenticate(NEW_PASSWORD)
 
@@ -375,6 +384,15 @@ def test_pycognito_requests_auth_plugin(
     assert scheme == "Bearer"
     assert jwt.decode(token, options={"verify_signature": False})["client_id"] == client["ClientId"]
     assert auth.cognito_client.client.get_user(AccessToken=token)["UserAttributes"]
+
+    # An app coming back after the access token expired: check_token renews it by refresh.
+    unchecked_key = "check_token reads exp without verifying the signature"
+    stale = jwt.encode({"exp": int(time.time()) - 60}, unchecked_key)
+    auth.cognito_client.access_token = stale
+    renewed = requests.Request("GET", "https://api.example/things", auth=auth).prepare()
+    renewed_token = str(renewed.headers["Authorization"]).removeprefix("Bearer ")
+    assert renewed_token not in (stale, token)
+    assert auth.cognito_client.client.get_user(AccessToken=renewed_token)["Username"]
 
 
 def test_pycognito_invitation_and_user_objects_in_an_email_pool(
