@@ -164,20 +164,19 @@ def user_for_access_token(access_token: str) -> PoolUser:
 
 # --- preferences -----------------------------------------------------------------------
 def _check_factor_allowed(user: PoolUser, factor: str) -> None:
-    """Enabling a factor: the pool must offer it and the user must be able to receive it,
-    with Cognito's messages."""
+    """Enabling a factor: the pool must offer it and the user must be able to receive it;
+    Cognito refuses either lack with the same sentence (an MFA-OFF pool included)."""
     pool = user.pool
+    refusal = InvalidParameterException(NO_DELIVERY_CONFIG.format(factor=factor))
     if pool.mfa_configuration == MfaConfiguration.OFF:
-        raise InvalidParameterException("MFA is not enabled for this user pool.")
+        raise refusal
     if factor == SOFTWARE_TOKEN_MFA:
         if totp.verified_device(user) is None:
-            raise InvalidParameterException(NO_DELIVERY_CONFIG.format(factor=factor))
+            raise refusal
         return
-    if factor not in pool_factors(pool):
-        raise InvalidParameterException(f"{factor} is not enabled for this user pool.")
     attribute = "phone_number" if factor == SMS_MFA else "email"
-    if not user.attributes.get(attribute):
-        raise InvalidParameterException(NO_DELIVERY_CONFIG.format(factor=factor))
+    if factor not in pool_factors(pool) or not user.attributes.get(attribute):
+        raise refusal
 
 
 @transaction.atomic

@@ -199,3 +199,47 @@ def test_required_mfa_offers_the_choice_of_sms_and_a_verified_authenticator(
         SOFTWARE_TOKEN_MFA_CODE=code_at(secret, 1),
     )
     assert done["AuthenticationResult"]["AccessToken"]
+
+
+def test_a_factor_the_pool_does_not_offer_is_refused_with_the_same_sentence(
+    idp: Any, username_pool: dict[str, Any], make_user: MakeUser
+) -> None:
+    """Cognito words every factor a user cannot turn on alike, whether the user or the pool
+    lacks it (an MFA-OFF pool answers "delivery config" too)."""
+    make_user(
+        "sam",
+        user_pool_id=username_pool["Id"],
+        attributes={"phone_number": "+15555550188", "email": "sam@example.com"},
+    )
+    # The pool's MFA is OFF (CreateUserPool's default).
+    with pytest.raises(ClientError) as pool_off:
+        idp.admin_set_user_mfa_preference(
+            UserPoolId=username_pool["Id"], Username="sam", SMSMfaSettings={"Enabled": True}
+        )
+    assert error_of(pool_off) == (
+        "InvalidParameterException",
+        "User does not have delivery config set to turn on SMS_MFA",
+    )
+    # OPTIONAL with TOTP only: neither SMS nor email is offered.
+    idp.set_user_pool_mfa_config(
+        UserPoolId=username_pool["Id"],
+        MfaConfiguration="OPTIONAL",
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+    )
+    with pytest.raises(ClientError) as email_not_offered:
+        idp.admin_set_user_mfa_preference(
+            UserPoolId=username_pool["Id"],
+            Username="sam",
+            EmailMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
+    assert error_of(email_not_offered) == (
+        "InvalidParameterException",
+        "User does not have delivery config set to turn on EMAIL_OTP",
+    )
+    # Turning a factor off needs nothing.
+    idp.admin_set_user_mfa_preference(
+        UserPoolId=username_pool["Id"], Username="sam", SMSMfaSettings={"Enabled": False}
+    )
+    assert "UserMFASettingList" not in idp.admin_get_user(
+        UserPoolId=username_pool["Id"], Username="sam"
+    )
