@@ -255,7 +255,10 @@ def refresh_token_grant(*, client: AppClient, refresh_token: str) -> dict[str, A
 
 def client_credentials_grant(*, client: AppClient, scope: str | None) -> dict[str, Any]:
     """Machine-to-machine tokens: a confidential client allowed ``client_credentials``,
-    custom scopes only; none requested means all the client's (reference §4)."""
+    custom scopes only; none requested means all the client's (reference §4). Requested
+    scopes the client was not given are dropped: "Any scope requested must be
+    preassociated with the client or it will be ignored at runtime" (awsdocs
+    token-endpoint.md); invalid_scope only when none is left."""
     flows = client.allowed_oauth_flows or []
     if not (client.has_secret and client.allowed_oauth_flows_user_pool_client):
         raise OAuthError("unauthorized_client", "The client cannot use client_credentials.")
@@ -263,9 +266,10 @@ def client_credentials_grant(*, client: AppClient, scope: str | None) -> dict[st
         raise OAuthError("unauthorized_client", "The client cannot use client_credentials.")
     allowed = list(client.allowed_oauth_scopes or [])
     requested = scope.split() if scope else allowed
-    if not requested or any(item not in allowed for item in requested):
-        raise OAuthError("invalid_scope", "A requested scope is not allowed for this client.")
-    token = tokens.issue_client_credentials_token(client=client, scopes=requested)
+    granted = [item for item in dict.fromkeys(requested) if item in allowed]
+    if not granted:
+        raise OAuthError("invalid_scope", "None of the requested scopes is allowed.")
+    token = tokens.issue_client_credentials_token(client=client, scopes=granted)
     return {
         "access_token": token.access_token,
         "expires_in": token.expires_in,

@@ -131,3 +131,45 @@ def test_the_code_grant_returns_an_id_token_only_for_openid(
     refused = redeem(public_url, client, secret, code)
     assert refused.status_code == 400
     assert refused.json()["error"] == "unauthorized_client"
+
+
+def test_client_credentials_ignores_scopes_the_client_was_not_given(
+    public_url: str, idp: Any, pool: dict[str, Any], make_client: Callable[..., AppClient]
+) -> None:
+    """Cognito's token endpoint: "Any scope requested must be preassociated with the client
+    or it will be ignored at runtime" (awsdocs token-endpoint.md). A caller still asking
+    for a scope taken off the client keeps getting the others; only a request left with
+    none is invalid_scope."""
+    idp.create_resource_server(
+        UserPoolId=pool["Id"],
+        Identifier="orders",
+        Name="orders",
+        Scopes=[
+            {"ScopeName": "read", "ScopeDescription": "read"},
+            {"ScopeName": "write", "ScopeDescription": "write"},
+        ],
+    )
+    client = make_client(
+        GenerateSecret=True,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["client_credentials"],
+        AllowedOAuthScopes=["orders/read"],
+    )
+    secret = client.get_secret()
+
+    def grant(scope: str) -> requests.Response:
+        return requests.post(
+            f"{public_url}/oauth2/token",
+            data={"grant_type": "client_credentials", "scope": scope},
+            auth=(client.client_id, secret),
+            timeout=10,
+        )
+
+    mixed = grant("orders/write orders/read unknown/thing")
+    assert mixed.status_code == 200, mixed.text
+    assert _claims(mixed.json()["access_token"])["scope"] == "orders/read"
+    repeated = grant("orders/read orders/read")
+    assert _claims(repeated.json()["access_token"])["scope"] == "orders/read"
+    none_left = grant("orders/write")
+    assert none_left.status_code == 400
+    assert none_left.json()["error"] == "invalid_scope"
