@@ -152,6 +152,11 @@ def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
 def _form(request: HttpRequest) -> Mapping[str, str]:
     if request.content_type != FORM_CONTENT_TYPE:
         raise OAuthError("invalid_request", f"The body must be {FORM_CONTENT_TYPE}.")
+    # RFC 6749 §3.2: no parameter more than once (§5.2 invalid_request), rather than
+    # guessing which of two codes, tokens or client ids was meant.
+    repeated = sorted(name for name, values in request.POST.lists() if len(values) > 1)
+    if repeated:
+        raise OAuthError("invalid_request", f"Repeated parameter: {', '.join(repeated)}.")
     return request.POST
 
 

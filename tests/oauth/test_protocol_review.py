@@ -173,3 +173,42 @@ def test_client_credentials_ignores_scopes_the_client_was_not_given(
     none_left = grant("orders/write")
     assert none_left.status_code == 400
     assert none_left.json()["error"] == "invalid_scope"
+
+
+def test_the_token_and_revocation_endpoints_refuse_a_repeated_parameter(
+    public_url: str, oauth_client: tuple[AppClient, str], make_user: Callable[..., Any]
+) -> None:
+    """RFC 6749 §3.2 "parameters MUST NOT be included more than once" and §5.2
+    invalid_request ("repeats a parameter"), RFC 7009 §2.2.1 likewise: which of two
+    codes, refresh tokens or client ids was meant is not guessed. The refusal burns
+    nothing: the same code redeems once sent alone."""
+    client, secret = oauth_client
+    make_user("ada@example.com")
+    code = _code(public_url, client, requests.Session(), "openid")
+    token_url = f"{public_url}/oauth2/token"
+    twice = requests.post(
+        token_url,
+        data=[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("code", "another"),
+            ("redirect_uri", CALLBACK),
+        ],
+        auth=(client.client_id, secret),
+        timeout=10,
+    )
+    assert twice.status_code == 400
+    assert twice.json()["error"] == "invalid_request"
+    assert "code" in twice.json()["error_description"]
+    tokens = redeem(public_url, client, secret, code)
+    assert tokens.status_code == 200, tokens.text
+
+    revoke = requests.post(
+        f"{public_url}/oauth2/revoke",
+        data=[("token", tokens.json()["refresh_token"]), ("token", "other")],
+        auth=(client.client_id, secret),
+        timeout=10,
+    )
+    assert revoke.status_code == 400
+    assert revoke.json()["error"] == "invalid_request"
+    assert _userinfo(public_url, tokens.json()["access_token"]).status_code == 200
