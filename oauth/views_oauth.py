@@ -256,7 +256,9 @@ def userinfo(request: HttpRequest) -> HttpResponse:
                 # RFC 6750 §3.1: no error code when the request carried no token.
                 response["WWW-Authenticate"] = 'Bearer realm="userinfo"'
             else:
-                response = JsonResponse(grants.userinfo(access_token))
+                response = JsonResponse(
+                    grants.userinfo(access_token, host_pool=_host_pool(request))
+                )
         except OAuthError as exc:
             response = _userinfo_error(exc)
     response["Access-Control-Allow-Origin"] = "*"

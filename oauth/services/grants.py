@@ -291,10 +291,10 @@ def revoke(*, client: AppClient, token: str) -> None:
         raise OAuthError("invalid_request", "The token was not issued to this client.") from exc
 
 
-def userinfo(access_token: str) -> dict[str, Any]:
+def userinfo(access_token: str, *, host_pool: UserPool | None = None) -> dict[str, Any]:
     """OIDC Core §5.3 for a Bearer token with ``openid``: ``sub``, ``username`` and the
     attributes the token's scopes release that the client may read (Cognito's
-    userInfo)."""
+    userInfo). On a pool's custom domain (``host_pool``) only that pool's tokens."""
     try:
         context = tokens.authenticate_access_token(access_token, required_scope=OPENID_SCOPE)
     except NotAuthorizedException as exc:
@@ -302,6 +302,8 @@ def userinfo(access_token: str) -> dict[str, Any]:
             raise OAuthError("insufficient_scope", exc.message, status=403) from exc
         raise OAuthError("invalid_token", exc.message, status=401) from exc
     user, client = context.user, context.client
+    if host_pool is not None and user.pool_id != host_pool.id:
+        raise OAuthError("invalid_token", "Invalid Access Token", status=401)
     scopes = str(context.claims.get("scope", "")).split()
     released = token_claims.scoped_attributes(user.attributes, scopes)
     body: dict[str, Any] = {"sub": str(user.sub)}

@@ -212,3 +212,44 @@ def test_the_token_and_revocation_endpoints_refuse_a_repeated_parameter(
     assert revoke.status_code == 400
     assert revoke.json()["error"] == "invalid_request"
     assert _userinfo(public_url, tokens.json()["access_token"]).status_code == 200
+
+
+def test_userinfo_on_a_pools_custom_domain_answers_only_for_that_pool(
+    public_url: str,
+    idp: Any,
+    pool: dict[str, Any],
+    oauth_client: tuple[AppClient, str],
+    make_user: Callable[..., Any],
+) -> None:
+    """A custom domain serves one pool (reference §4): its token endpoint already refuses
+    other pools' clients, and its userInfo endpoint no longer describes another pool's
+    user either (RFC 6750 §3.1 invalid_token), while the pool's own tokens still work."""
+    client, secret = oauth_client
+    make_user("ada@example.com")
+    tokens = _tokens(public_url, client, secret, requests.Session(), "openid email")
+    certificate = {"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"}
+    idp.create_user_pool_domain(
+        UserPoolId=pool["Id"], Domain="login.example.org", CustomDomainConfig=certificate
+    )
+    other_pool = idp.create_user_pool(PoolName="other")["UserPool"]["Id"]
+    idp.create_user_pool_domain(
+        UserPoolId=other_pool, Domain="login.example.net", CustomDomainConfig=certificate
+    )
+
+    def userinfo(host: str) -> requests.Response:
+        return requests.get(
+            f"{public_url}/oauth2/userInfo",
+            headers={"Authorization": f"Bearer {tokens['access_token']}", "Host": host},
+            timeout=10,
+        )
+
+    own = userinfo("login.example.org")
+    assert own.status_code == 200, own.text
+    assert own.json()["email"] == "ada@example.com"
+    foreign = userinfo("login.example.net")
+    assert foreign.status_code == 401
+    assert foreign.json() == {
+        "error": "invalid_token",
+        "error_description": "Invalid Access Token",
+    }
+    assert 'error="invalid_token"' in foreign.headers["WWW-Authenticate"]
