@@ -44,6 +44,7 @@ PKCE_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 # its token family yet: the nil UUID (RFC 9562 §5.9) is never a family, and a non-null
 # value makes that redemption's own write fail, so it revokes what it minted.
 NO_FAMILY = uuid.UUID(int=0)
+MISSING_OPENID = "Access token does not contain openid scope"
 
 
 class OAuthError(Exception):
@@ -299,7 +300,8 @@ def userinfo(access_token: str, *, host_pool: UserPool | None = None) -> dict[st
         context = tokens.authenticate_access_token(access_token, required_scope=OPENID_SCOPE)
     except NotAuthorizedException as exc:
         if "scope" in exc.message:
-            raise OAuthError("insufficient_scope", exc.message, status=403) from exc
+            # Cognito's userInfo wording (simov/grant#189); the user-pool API's differs.
+            raise OAuthError("insufficient_scope", MISSING_OPENID, status=403) from exc
         raise OAuthError("invalid_token", exc.message, status=401) from exc
     user, client = context.user, context.client
     if host_pool is not None and user.pool_id != host_pool.id:

@@ -253,3 +253,31 @@ def test_userinfo_on_a_pools_custom_domain_answers_only_for_that_pool(
         "error_description": "Invalid Access Token",
     }
     assert 'error="invalid_token"' in foreign.headers["WWW-Authenticate"]
+
+
+def test_userinfo_refuses_an_api_sign_ins_token_in_cognitos_words(
+    public_url: str,
+    idp_public: Any,
+    make_client: Callable[..., AppClient],
+    make_user: Callable[..., Any],
+) -> None:
+    """InitiateAuth's access token has no openid scope, so userInfo "doesn't accept these
+    access tokens" (awsdocs userinfo-endpoint.md): RFC 6750 §3.1 insufficient_scope, with
+    the description Cognito answers (simov/grant#189)."""
+    client = make_client()
+    make_user("ada@example.com")
+    signed_in = idp_public.initiate_auth(
+        ClientId=client.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "ada@example.com", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    refused = _userinfo(public_url, signed_in["AccessToken"])
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "error": "insufficient_scope",
+        "error_description": "Access token does not contain openid scope",
+    }
+    assert refused.headers["WWW-Authenticate"] == (
+        'Bearer error="insufficient_scope", '
+        'error_description="Access token does not contain openid scope"'
+    )
