@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 
+from accounts.services import lockout
 from api.models import AccessKey
 from tests.mail import Mailbox, sink_directory
 from tests.services import CeleryWorker, RedisServer, Services, database_url, services_enabled
@@ -95,6 +97,33 @@ def pool(idp: Any) -> dict[str, Any]:
         UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
     )
     return dict(response["UserPool"])
+
+
+class LockoutClock:
+    """The clock accounts.services.lockout reads, ahead of the real one by what a test
+    advanced it."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@pytest.fixture
+def lockout_clock(monkeypatch: pytest.MonkeyPatch) -> LockoutClock:
+    """Lockout waits that only end when the test says so. The real first wait is one second
+    from the fifth failure: a test asserting "Password attempts exceeded" a few requests
+    later failed whenever a loaded machine took longer than that. Here the first wait is a
+    minute (the served requests run in this process, on live_server's thread) and
+    `lockout_clock.advance(seconds)` moves past it without sleeping."""
+    clock = LockoutClock()
+    monkeypatch.setattr(lockout, "FIRST_WAIT_SECONDS", 60)
+    monkeypatch.setattr(lockout, "time", clock)
+    return clock
 
 
 # --- Real services (make test-services) and the mail they deliver --------------------------

@@ -186,6 +186,7 @@ class _UnreachableCache:
         return refuse
 
 
+@pytest.mark.usefixtures("lockout_clock")  # the lock outlasts a slow request
 def test_with_the_lockout_store_down_sign_in_works_and_guessing_still_locks(
     idp: Any, idp_public: Any, pool: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from typing import Any
 
 import jwt
@@ -19,6 +18,7 @@ from core.errors import NotAuthorizedException
 from oauth.models import AccessToken, RefreshToken
 from oauth.services.clients import compute_secret_hash, get_app_client
 from tests.accounts.conftest import PASSWORD, MakeClient, MakeUser
+from tests.conftest import LockoutClock
 
 NEW_PASSWORD = "Brand-New-Passw0rd!"
 
@@ -386,7 +386,11 @@ def test_challenge_sessions_are_tamper_proof_and_expire(
 
 
 def test_lockout_escalates_and_expires_for_real_and_unknown_names(
-    idp_public: Any, pool: dict[str, Any], make_client: MakeClient, make_user: MakeUser
+    idp_public: Any,
+    pool: dict[str, Any],
+    make_client: MakeClient,
+    make_user: MakeUser,
+    lockout_clock: LockoutClock,
 ) -> None:
     client = make_client(
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"], PreventUserExistenceErrors="ENABLED"
@@ -399,13 +403,13 @@ def test_lockout_escalates_and_expires_for_real_and_unknown_names(
                 "NotAuthorizedException",
                 "Incorrect username or password.",
             )
-        # Locked for a second: even the right password is not checked.
+        # Locked for the first wait: even the right password is not checked.
         assert _refused(_password_auth, idp_public, client, name, PASSWORD) == (
             "NotAuthorizedException",
             "Password attempts exceeded",
         )
 
-    time.sleep(lockout.FIRST_WAIT_SECONDS + 0.2)
+    lockout_clock.advance(lockout.FIRST_WAIT_SECONDS + 1)
     assert (
         "AccessToken"
         in (_password_auth(idp_public, client, "ada@example.com", PASSWORD)["AuthenticationResult"])

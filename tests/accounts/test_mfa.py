@@ -171,6 +171,7 @@ def test_totp_enrolment_then_sign_in_with_a_code_accepted_once(
     assert error_of(replayed) == ("CodeMismatchException", "Invalid code received for user")
 
 
+@pytest.mark.usefixtures("lockout_clock")  # the lock outlasts a slow request
 def test_wrong_codes_count_toward_the_lockout(
     idp_public: Any, make_user: MakeUser, password_client: str
 ) -> None:

@@ -136,6 +136,7 @@ def test_a_planted_session_id_is_worthless_once_the_password_is_checked(
     assert browser.client.get(challenged["Location"]).status_code == 200
 
 
+@pytest.mark.usefixtures("lockout_clock")  # the lock outlasts a slow request
 def test_the_hosted_login_counts_toward_the_same_lockout_as_the_api(
     browser: Browser, app_client: dict[str, Any], idp: Any, pool: dict[str, Any]
 ) -> None:
