@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pyotp
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from accounts.models import AuditEvent, OutboxMessage, PoolUser
 from tests.browser.conftest import ClientApplication
@@ -41,6 +41,11 @@ HEADINGS = {
 
 def _shot(page: Page, directory: Path, name: str, language: str) -> None:
     page.screenshot(path=str(directory / f"{name}.{language}.png"), full_page=True)
+
+
+# After a click, Playwright waits for the next page's navigation to commit, not for its
+# document to be parsed: page.content() and is_visible() could read it half-built, so checks
+# of what a page shows use expect(), which retries until its timeout.
 
 
 def _path(page: Page) -> str:
@@ -131,7 +136,7 @@ def test_enrol_totp_then_sign_in_with_a_code_and_with_a_recovery_code(
     english.password("totp-browser@example.com")
     assert _path(page) == "/mfaSetup"
     english.expect_heading("setup")
-    assert page.locator("figure svg").is_visible()
+    expect(page.locator("figure svg")).to_be_visible()
     _shot(page, screenshots, "mfa_setup", "en")
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     assert len(secret) == 32
@@ -141,7 +146,7 @@ def test_enrol_totp_then_sign_in_with_a_code_and_with_a_recovery_code(
     authenticator = pyotp.TOTP(secret)
     page.locator("#id_code").fill("000000" if authenticator.now() != "000000" else "111111")
     page.locator("button[type=submit]").click()
-    assert page.locator("#id_code-error").is_visible()
+    expect(page.locator("#id_code-error")).to_be_visible()
     page.locator("#id_code").fill(authenticator.now())
     page.locator("#id_device_name").fill("Browser phone")
     page.locator("button[type=submit]").click()
@@ -161,7 +166,7 @@ def test_enrol_totp_then_sign_in_with_a_code_and_with_a_recovery_code(
     english.password("totp-browser@example.com")
     assert _path(page) == "/mfa"
     english.expect_heading("totp")
-    assert "Browser phone" in page.content()
+    expect(page.locator("body")).to_contain_text("Browser phone")
     _shot(page, screenshots, "mfa_software_token", "en")
     # The code that verified the app was spent; the next 30-second step's is accepted.
     english.submit_code(authenticator.at(time.time() + 30))
@@ -234,7 +239,7 @@ def test_choose_between_email_and_sms_codes(
         page.locator("button[type=submit]").click()
         assert _path(page) == "/mfa"
         person.expect_heading("email")
-        assert "c***@e***" in page.content()
+        expect(page.locator("body")).to_contain_text("c***@e***")
         _shot(page, screenshots, "mfa_email", language)
         person.submit_code(mailbox.code_for("choice-browser@example.com"))
         assert person.reached_callback()["code"]
@@ -245,7 +250,7 @@ def test_choose_between_email_and_sms_codes(
         page.locator("input[value=SMS_MFA]").check()
         page.locator("button[type=submit]").click()
         person.expect_heading("sms")
-        assert "+*******0142" in page.content()
+        expect(page.locator("body")).to_contain_text("+*******0142")
         _shot(page, screenshots, "mfa_sms", language)
         text = wait_for_sms(phone, marker)
         person.submit_code(text.removeprefix("Your code is "))
