@@ -30,7 +30,11 @@ MAX_IMAGE_BYTES = 100 * 1024
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE = b"\xff\xd8\xff"
 
-# The customizable classes and the properties Cognito lets each of them set.
+# The customizable classes and the properties Cognito lets each of them set: the developer
+# guide's list, plus what Cognito's own CSS template (the console's "CSS template.css", the
+# SetUICustomization example in the API reference) sets, which Cognito accepts: text-align on
+# the submit button and on .redirect-customizable (the links between pages), border-radius on
+# the input fields and social buttons, padding on the social buttons.
 _COLOR = ("color", "background-color")
 ALLOWED_PROPERTIES: dict[str, frozenset[str]] = {
     ".background-customizable": frozenset({"background-color"}),
@@ -45,16 +49,19 @@ ALLOWED_PROPERTIES: dict[str, frozenset[str]] = {
     ".idpDescription-customizable": frozenset(
         {"padding-top", "padding-bottom", "display", "font-size"}
     ),
-    ".inputField-customizable": frozenset({"width", "height", *_COLOR, "border"}),
+    ".inputField-customizable": frozenset({"width", "height", *_COLOR, "border", "border-radius"}),
     ".inputField-customizable:focus": frozenset({"border-color", "outline"}),
     ".label-customizable": frozenset({"font-weight"}),
     ".legalText-customizable": frozenset({"color", "font-size"}),
     ".logo-customizable": frozenset({"max-width", "max-height"}),
     ".passwordCheck-notValid-customizable": frozenset({"color"}),
     ".passwordCheck-valid-customizable": frozenset({"color"}),
-    ".socialButton-customizable": frozenset({"height", "text-align", "width", "margin-bottom"}),
+    ".redirect-customizable": frozenset({"text-align"}),
+    ".socialButton-customizable": frozenset(
+        {"height", "text-align", "width", "margin-bottom", "border-radius", "padding"}
+    ),
     ".submitButton-customizable": frozenset(
-        {"font-size", "font-weight", "margin", "width", "height", *_COLOR}
+        {"font-size", "font-weight", "margin", "width", "height", "text-align", *_COLOR}
     ),
     ".submitButton-customizable:hover": frozenset(_COLOR),
     ".textDescription-customizable": frozenset(

