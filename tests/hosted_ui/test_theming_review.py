@@ -69,3 +69,30 @@ def test_cognitos_own_css_template_is_accepted_and_served(
     )
     assert stylesheet is not None
     assert browser.client.get(stylesheet).content.decode() == COGNITO_TEMPLATE_CSS
+
+
+def _link_and_paragraph_tags(html: str, href_prefix: str) -> str:
+    """The opening tags of the link to ``href_prefix`` and of the paragraph holding it."""
+    link = re.search(rf'<a [^>]*href="{re.escape(href_prefix)}[^"]*"[^>]*>', html)
+    assert link, href_prefix
+    before = html[: link.start()]
+    paragraph_start = before.rfind("<p ")
+    holder = ""
+    if paragraph_start != -1 and "</p>" not in before[paragraph_start:]:
+        holder = before[paragraph_start : before.index(">", paragraph_start) + 1]
+    return holder + link.group(0)
+
+
+def test_links_between_pages_carry_redirect_customizable(
+    pool: dict[str, Any], app_client: dict[str, Any], browser: Browser
+) -> None:
+    """Cognito's pages put ``redirect-customizable`` on 'Forgot your password?' and on the
+    paragraphs leading to sign-up and back to sign-in, which its template centres; a pool's
+    CSS styling that class must find it on those links."""
+    oauth_query = query(app_client["ClientId"])
+    login = _html(browser, f"/login?{oauth_query}")
+    for target in ("/forgotPassword?", "/signup?"):
+        assert "redirect-customizable" in _link_and_paragraph_tags(login, target), target
+    for path in ("/signup", "/forgotPassword", "/confirmUser"):
+        html = _html(browser, f"{path}?{oauth_query}")
+        assert "redirect-customizable" in _link_and_paragraph_tags(html, "/login?"), path
