@@ -192,11 +192,19 @@ def image_type(image: bytes) -> str:
 def set_ui_customization(
     *, pool: UserPool, client_id: str, css: str | None, image: bytes | None
 ) -> Customization:
-    """SetUICustomization: CSS and logo are set together; what is not given is cleared."""
+    """SetUICustomization: CSS and logo are set together; what is not given is cleared.
+
+    Neither given removes the setting, which is how Terraform's
+    ``aws_cognito_user_pool_ui_customization`` deletes one: Cognito then reports no CSS,
+    logo or dates for it, and a client is branded by ``ALL`` again (GetUICustomization
+    "Returns user-pool level branding information if no app client branding is applied")."""
     _check_client(pool, client_id)
     css = css or ""
     validate_css(css)
     media_type = image_type(image) if image else ""
+    if not css and not media_type:
+        UICustomization.objects.filter(pool=pool, client_id=client_id).delete()
+        return Customization(pool_id=pool.id, client_id=client_id)
     now = timezone.now()
     row, _ = UICustomization.objects.select_for_update().get_or_create(
         pool=pool, client_id=client_id, defaults={"css_version": "", "created": now}
@@ -211,11 +219,14 @@ def set_ui_customization(
     return _view(row)
 
 
-def get_ui_customization(*, pool: UserPool, client_id: str | None) -> Customization:
-    """GetUICustomization: the client's own setting, else the pool's ``ALL`` one."""
+def get_ui_customization(*, pool: UserPool, client_id: str | None) -> Customization | None:
+    """GetUICustomization: the client's own setting, else the pool's ``ALL`` one; None when
+    neither exists (Cognito "Returns an empty object if you haven't applied hosted UI
+    branding to either the client or the user pool")."""
     client_id = client_id or ALL_CLIENTS
     _check_client(pool, client_id)
-    return effective_customization(pool, client_id)
+    customization = effective_customization(pool, client_id)
+    return customization if customization.created is not None else None
 
 
 def effective_customization(pool: UserPool, client_id: str | None) -> Customization:

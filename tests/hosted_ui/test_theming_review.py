@@ -6,9 +6,11 @@ and the template-override directory replaces a page."""
 from __future__ import annotations
 
 import re
+import urllib.parse
 from typing import Any
 
 from tests.hosted_ui.conftest import Browser, query
+from tests.hosted_ui.test_customization import _png
 
 # Verbatim from the SetUICustomization request example in the API reference
 # (docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SetUICustomization.html),
@@ -96,3 +98,44 @@ def test_links_between_pages_carry_redirect_customizable(
     for path in ("/signup", "/forgotPassword", "/confirmUser"):
         html = _html(browser, f"{path}?{oauth_query}")
         assert "redirect-customizable" in _link_and_paragraph_tags(html, "/login?"), path
+
+
+def test_no_branding_is_an_empty_object_and_clearing_a_client_falls_back_to_all(
+    idp: Any, pool: dict[str, Any], app_client: dict[str, Any], browser: Browser
+) -> None:
+    client_id = app_client["ClientId"]
+    page = f"/login?{query(client_id)}"
+    # Nothing applied to the pool or the client: "Returns an empty object" (API reference).
+    assert idp.get_ui_customization(UserPoolId=pool["Id"])["UICustomization"] == {}
+    assert (
+        idp.get_ui_customization(UserPoolId=pool["Id"], ClientId=client_id)["UICustomization"] == {}
+    )
+
+    pool_css = ".banner-customizable { background-color: #123456; }"
+    client_css = ".banner-customizable { background-color: #654321; }"
+    idp.set_ui_customization(UserPoolId=pool["Id"], ClientId="ALL", CSS=pool_css)
+    own = idp.set_ui_customization(
+        UserPoolId=pool["Id"], ClientId=client_id, CSS=client_css, ImageFile=_png()
+    )["UICustomization"]
+    own_stylesheet = _stylesheet_path(_html(browser, page), pool["Id"])
+    assert own_stylesheet == f"/ui/{pool['Id']}/{client_id}/style/{own['CSSVersion']}.css"
+    own_logo = urllib.parse.urlsplit(own["ImageUrl"]).path
+
+    # SetUICustomization with neither CSS nor ImageFile removes the client's branding
+    # (what Terraform's aws_cognito_user_pool_ui_customization sends on destroy): no CSS,
+    # logo or dates remain, and the client is branded by ALL again.
+    cleared = idp.set_ui_customization(UserPoolId=pool["Id"], ClientId=client_id)
+    cleared_shape = cleared["UICustomization"]
+    for member in ("CSS", "ImageUrl", "CreationDate", "LastModifiedDate"):
+        assert member not in cleared_shape, member
+    fallback = idp.get_ui_customization(UserPoolId=pool["Id"], ClientId=client_id)
+    assert fallback["UICustomization"]["ClientId"] == "ALL"
+    assert fallback["UICustomization"]["CSS"] == pool_css
+    fallback_stylesheet = _stylesheet_path(_html(browser, page), pool["Id"]) or ""
+    assert fallback_stylesheet.startswith(f"/ui/{pool['Id']}/ALL/style/")
+    assert browser.client.get(own_stylesheet).status_code == 404
+    assert browser.client.get(own_logo).status_code == 404
+
+    idp.set_ui_customization(UserPoolId=pool["Id"], ClientId="ALL", CSS="")
+    assert idp.get_ui_customization(UserPoolId=pool["Id"])["UICustomization"] == {}
+    assert _stylesheet_path(_html(browser, page), pool["Id"]) is None

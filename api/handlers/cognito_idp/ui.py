@@ -39,4 +39,6 @@ def get_ui_customization(params: dict[str, Any], ctx: RequestContext) -> dict[st
     customization = ui_customization.get_ui_customization(
         pool=pools.get_user_pool(params["UserPoolId"]), client_id=params.get("ClientId")
     )
+    if customization is None:
+        return {"UICustomization": {}}
     return {"UICustomization": ui_customization_type(customization)}
