@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import AuditEvent, UserPool
+from accounts.models import AuditEvent, UICustomization, UserPool
 from accounts.services import pools
 from core.errors import (
     InvalidOAuthFlowException,
@@ -155,6 +155,8 @@ def delete_user_pool_client(*, pool: UserPool, client_id: str, actor: str = "") 
     client = get_user_pool_client(pool=pool, client_id=client_id)
     _audit(pool, "DeleteUserPoolClient", client, actor)
     client.delete()
+    # Its SetUICustomization setting too (keyed by client id, not a foreign key).
+    UICustomization.objects.filter(pool=pool, client_id=client_id).delete()
 
 
 def list_user_pool_clients(

@@ -9,6 +9,7 @@ import re
 import urllib.parse
 from typing import Any
 
+from accounts.models import UICustomization
 from tests.hosted_ui.conftest import Browser, query
 from tests.hosted_ui.test_customization import _png
 
@@ -139,3 +140,27 @@ def test_no_branding_is_an_empty_object_and_clearing_a_client_falls_back_to_all(
     idp.set_ui_customization(UserPoolId=pool["Id"], ClientId="ALL", CSS="")
     assert idp.get_ui_customization(UserPoolId=pool["Id"])["UICustomization"] == {}
     assert _stylesheet_path(_html(browser, page), pool["Id"]) is None
+
+
+def test_deleting_a_client_removes_its_branding_and_assets(
+    idp: Any, pool: dict[str, Any], app_client: dict[str, Any], browser: Browser
+) -> None:
+    client_id = app_client["ClientId"]
+    own = idp.set_ui_customization(
+        UserPoolId=pool["Id"],
+        ClientId=client_id,
+        CSS=".label-customizable { font-weight: 700; }",
+        ImageFile=_png(),
+    )["UICustomization"]
+    stylesheet = f"/ui/{pool['Id']}/{client_id}/style/{own['CSSVersion']}.css"
+    logo_path = urllib.parse.urlsplit(own["ImageUrl"]).path
+    logo = browser.client.get(logo_path)
+    assert logo.status_code == 200
+    assert logo["Content-Type"] == "image/png"
+    assert logo["X-Content-Type-Options"] == "nosniff"
+    assert "immutable" in logo["Cache-Control"]
+
+    idp.delete_user_pool_client(UserPoolId=pool["Id"], ClientId=client_id)
+    assert not UICustomization.objects.filter(pool_id=pool["Id"], client_id=client_id).exists()
+    assert browser.client.get(stylesheet).status_code == 404
+    assert browser.client.get(logo_path).status_code == 404
