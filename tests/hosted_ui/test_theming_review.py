@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings as django_settings
+
 from accounts.models import UICustomization
+from config.env import VAR_DIR
 from tests.hosted_ui.conftest import Browser, query
 from tests.hosted_ui.test_customization import _png
 
@@ -164,3 +168,33 @@ def test_deleting_a_client_removes_its_branding_and_assets(
     assert not UICustomization.objects.filter(pool_id=pool["Id"], client_id=client_id).exists()
     assert browser.client.get(stylesheet).status_code == 404
     assert browser.client.get(logo_path).status_code == 404
+
+
+def test_a_template_in_the_override_directory_replaces_the_built_in_page(
+    idp: Any,
+    pool: dict[str, Any],
+    app_client: dict[str, Any],
+    browser: Browser,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    """docs/hosted-ui.md: var/templates/hosted_ui/<page>.html is looked up before the
+    built-in template, and an overriding page keeps the frame with the pool's branding."""
+    assert django_settings.TEMPLATES[0]["DIRS"][0] == VAR_DIR / "templates"
+    # The same lookup pointed at a temporary directory, so no other test sees the override.
+    override = tmp_path / "hosted_ui"
+    override.mkdir()
+    (override / "login.html").write_text(
+        '{% extends "hosted_ui/base.html" %}'
+        '{% block content %}<p class="textDescription-customizable">Welcome to Example Co.'
+        "</p>{% endblock %}"
+    )
+    engine = django_settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"][1:]]}]
+    idp.set_ui_customization(
+        UserPoolId=pool["Id"], ClientId="ALL", CSS=".label-customizable { font-weight: 700; }"
+    )
+    html = _html(browser, f"/login?{query(app_client['ClientId'])}")
+    assert "Welcome to Example Co." in html
+    assert _stylesheet_path(html, pool["Id"]) is not None
+    assert "/forgotPassword?" not in html  # the built-in login.html was not used
