@@ -180,7 +180,8 @@ def test_a_template_in_the_override_directory_replaces_the_built_in_page(
 ) -> None:
     """docs/hosted-ui.md: var/templates/hosted_ui/<page>.html is looked up before the
     built-in template, and an overriding page keeps the frame with the pool's branding."""
-    assert django_settings.TEMPLATES[0]["DIRS"][0] == VAR_DIR / "templates"
+    engine: dict[str, Any] = django_settings.TEMPLATES[0]
+    assert engine["DIRS"][0] == VAR_DIR / "templates"
     # The same lookup pointed at a temporary directory, so no other test sees the override.
     override = tmp_path / "hosted_ui"
     override.mkdir()
@@ -189,7 +190,6 @@ def test_a_template_in_the_override_directory_replaces_the_built_in_page(
         '{% block content %}<p class="textDescription-customizable">Welcome to Example Co.'
         "</p>{% endblock %}"
     )
-    engine = django_settings.TEMPLATES[0]
     settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"][1:]]}]
     idp.set_ui_customization(
         UserPoolId=pool["Id"], ClientId="ALL", CSS=".label-customizable { font-weight: 700; }"
