@@ -59,6 +59,17 @@ class Mailbox:
     def all(self) -> list[Message]:
         return [message for message in self._read() if message.key not in self._before]
 
+    def to(self, *addresses: str) -> list[Message]:
+        """What this test's addresses received. Exact counts use this rather than
+        ``all()``: under make test-services a mail the previous test left in flight can
+        reach the sink after this mailbox opened."""
+        wanted = {address.lower() for address in addresses}
+        return [
+            message
+            for message in self.all()
+            if wanted & {recipient.lower() for recipient in message.to}
+        ]
+
     def wait_for(
         self, address: str, timeout: float = 15, subject_contains: str | None = None
     ) -> Message:
