@@ -240,14 +240,17 @@ def _userinfo_error(exc: OAuthError) -> JsonResponse:
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST", "OPTIONS"])
 def userinfo(request: HttpRequest) -> HttpResponse:
-    """OIDC Core §5.3, GET or POST; errors per RFC 6750 §3 in ``WWW-Authenticate``."""
+    """OIDC Core §5.3, GET or POST; errors per RFC 6750 §3 in ``WWW-Authenticate``. Other
+    methods get a JSON 405 like the token endpoint's, not Django's empty HTML one."""
     if request.method == "OPTIONS":
         response: HttpResponse = HttpResponse(status=204)
         response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
         response["Access-Control-Max-Age"] = "86400"
+    elif request.method not in ("GET", "POST"):
+        response = _oauth_error(OAuthError("invalid_request", "Use GET or POST."), status=405)
+        response["Allow"] = "GET, POST, OPTIONS"
     else:
         try:
             access_token = _bearer_token(request)

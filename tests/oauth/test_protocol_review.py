@@ -281,3 +281,14 @@ def test_userinfo_refuses_an_api_sign_ins_token_in_cognitos_words(
         'Bearer error="insufficient_scope", '
         'error_description="Access token does not contain openid scope"'
     )
+
+
+def test_userinfo_answers_other_methods_in_json(public_url: str) -> None:
+    """Like the token endpoint: an unsupported method is a JSON 405 naming what is allowed,
+    not Django's empty HTML page."""
+    for method in ("PUT", "DELETE", "PATCH"):
+        refused = requests.request(method, f"{public_url}/oauth2/userInfo", timeout=10)
+        assert refused.status_code == 405
+        assert refused.headers["Content-Type"] == "application/json"
+        assert refused.json()["error"] == "invalid_request"
+        assert refused.headers["Allow"] == "GET, POST, OPTIONS"
