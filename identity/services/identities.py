@@ -109,8 +109,13 @@ def _merge_into(target: Identity, source: Identity) -> None:
 
 
 def _disable_if_unlinked(identity: Identity) -> None:
-    """After an unlink: an identity left without logins becomes inaccessible, not a guest."""
+    """After an unlink: an identity left without logins becomes inaccessible, not a guest.
+    The identity's row is locked before the logins are counted: two unlinks removing its
+    last two logins at once (PostgreSQL, READ COMMITTED) each saw the other's login still
+    there and left it loginless but enabled; now the second counts after the first
+    committed."""
     now = timezone.now()
+    list(Identity.objects.select_for_update().filter(pk=identity.pk).values_list("pk"))
     if identity.logins.exists():
         Identity.objects.filter(pk=identity.pk).update(modified=now)
         return
