@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from core import ids
+from core.fields import EncryptedTextField
 
 
 class MfaConfiguration(models.TextChoices):
@@ -274,8 +275,10 @@ class OutboxMessage(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
     recipient = models.CharField(max_length=2048)
     subject = models.CharField(max_length=998, blank=True, default="")
-    body = models.TextField()
-    html_body = models.TextField(blank=True, default="")
+    # Bodies carry codes and temporary passwords: encrypted while the message waits, and
+    # emptied once it is sent (accounts.services.messaging.deliver).
+    body = EncryptedTextField()
+    html_body = EncryptedTextField(blank=True, default="")
     created = models.DateTimeField(default=timezone.now)
     sent = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)

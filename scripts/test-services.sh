@@ -141,6 +141,9 @@ export TESSERA_MAIL_SINK_DIR="$WORK/mail"
 export TESSERA_REDIS_CONF="$WORK/redis.conf"
 export TESSERA_SERVICES_DIR="$WORK"
 export TESSERA_OUTBOX_SWEEP_SECONDS=5
+# Text messages to a file the tests read (tests/sms.py), from the worker and pytest alike.
+export SMS_SENDER=file
+export SMS_FILE_PATH="$WORK/sms.jsonl"
 log "PostgreSQL :$PG_PORT, Redis :$REDIS_PORT, SMTP sink :$SMTP_PORT, work dir $WORK"
 
 set +e

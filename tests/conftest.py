@@ -24,6 +24,15 @@ _CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=3
 
 
 @pytest.fixture(autouse=True)
+def _sms_to_a_file(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Text messages go to the ``file`` sender, where tests.sms reads them. Under make
+    test-services the script sets the same for the worker (one file for both)."""
+    if os.environ.get("SMS_SENDER") != "file":
+        settings.SMS_SENDER = "file"
+        settings.SMS_FILE_PATH = str(tmp_path_factory.getbasetemp() / "sms.jsonl")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     # Argon2id at OWASP parameters costs ~15 ms a hash; tests/test_settings.py checks it is
     # what production uses.

@@ -123,7 +123,9 @@ def deliver(message_id: int) -> Delivery:
         return Delivery(done=False, retry_in=delay)
     message.sent = timezone.now()
     message.sending_until = None
-    message.save(update_fields=["sent", "sending_until"])
+    # Delivered: the code or temporary password it carried need not stay in the database.
+    message.body = message.html_body = ""
+    message.save(update_fields=["sent", "sending_until", "body", "html_body"])
     return Delivery(done=True)
 
 
@@ -139,6 +141,9 @@ def _claim(message_id: int) -> OutboxMessage | None:
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(pk=message_id, sent__isnull=True)
+            # Read (and decrypted) when sent: a body this SECRET_KEY cannot decrypt is then
+            # a failed attempt with its reason in last_error, not a crash of the claim.
+            .defer("body", "html_body")
             .first()
         )
         if message is None or (message.sending_until and message.sending_until > now):

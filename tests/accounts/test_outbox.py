@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -198,3 +198,52 @@ def test_a_refused_enqueue_leaves_the_row_due_for_the_sweeper(
     message.refresh_from_db()
     assert message.sent is None
     assert message.next_attempt <= timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_waiting_body_is_encrypted_at_rest_and_a_sent_one_is_emptied(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Bodies carry verification codes and temporary passwords (guide: secrets encrypted at
+    rest): encrypted while the message waits, gone once it is delivered."""
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = messaging.queue_mail(
+            to="secret@example.com",
+            subject="Your temporary password",
+            body="Your temporary password is Tmp-Secret-4821",
+            html_body="<p>Tmp-Secret-4821</p>",
+        )
+
+    def stored() -> tuple[str, str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT body, html_body FROM accounts_outboxmessage WHERE id = %s", [queued.pk]
+            )
+            body, html_body = cursor.fetchone()
+        return body, html_body
+
+    body, html_body = stored()
+    assert "Tmp-Secret-4821" not in body + html_body
+    waiting = OutboxMessage.objects.get(pk=queued.pk)
+    assert waiting.body == "Your temporary password is Tmp-Secret-4821"  # read back in clear
+    assert waiting.html_body == "<p>Tmp-Secret-4821</p>"
+
+    assert messaging.deliver(queued.pk) == messaging.Delivery(done=True)
+    assert stored() == ("", "")
+    assert OutboxMessage.objects.get(pk=queued.pk).sent is not None
+
+
+@pytest.mark.django_db
+def test_a_body_the_secret_key_cannot_decrypt_is_a_failed_attempt_with_its_reason(
+    django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = messaging.queue_mail(to="rotated@example.com", subject="Code", body="123456")
+    settings.SECRET_KEY = "another-secret-key-after-a-rotation-" + "x" * 20
+
+    delivery = messaging.deliver(queued.pk)
+
+    assert delivery.done is False
+    failed = OutboxMessage.objects.only("attempts", "last_error", "sent").get(pk=queued.pk)
+    assert (failed.attempts, failed.sent) == (1, None)
+    assert "cannot be decrypted with this SECRET_KEY" in failed.last_error
