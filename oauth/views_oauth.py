@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import UserPool
@@ -83,6 +84,8 @@ def _authorize(request: HttpRequest, auth: AuthorizeRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
+@sensitive_variables()
 def authorize(request: HttpRequest) -> HttpResponse:
     """GET, and POST as OIDC Core §3.1.2.1 allows. A bad client or redirect URI gets the
     error page; every other error goes back to the client."""
@@ -179,6 +182,8 @@ def _client(request: HttpRequest, form: Mapping[str, str]) -> AppClient:
 
 
 @_json_endpoint
+@sensitive_post_parameters()
+@sensitive_variables()
 def token(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     grant_type = form.get("grant_type")
@@ -208,6 +213,8 @@ def token(request: HttpRequest) -> HttpResponse:
 
 
 @_json_endpoint
+@sensitive_post_parameters()
+@sensitive_variables()
 def revoke(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     client = _client(request, form)
@@ -240,6 +247,8 @@ def _userinfo_error(exc: OAuthError) -> JsonResponse:
 
 
 @csrf_exempt
+@sensitive_post_parameters()
+@sensitive_variables()
 def userinfo(request: HttpRequest) -> HttpResponse:
     """OIDC Core §5.3, GET or POST; errors per RFC 6750 §3 in ``WWW-Authenticate``. Other
     methods get a JSON 405 like the token endpoint's, not Django's empty HTML one."""
@@ -347,6 +356,8 @@ def _hint_client(pool: UserPool, hint: str, client_id: str | None) -> AppClient:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
+@sensitive_variables()
 def end_session(request: HttpRequest, pool_id: str) -> HttpResponse:
     """OpenID Connect RP-Initiated Logout 1.0 for one pool. A post_logout_redirect_uri
     is followed only with a valid id_token_hint and an exact LogoutURLs match; a bad hint

@@ -28,6 +28,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import PoolUser, UserPool
@@ -520,6 +521,8 @@ def _continue(
 
 @hosted_page
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
+@sensitive_variables()
 def login(request: HttpRequest) -> HttpResponse:
     ctx = hosted_context(request)
     notice, remembered = _take_notice(request)
@@ -582,6 +585,8 @@ def _missing_attributes(parameters: Mapping[str, str]) -> list[str]:
 
 @hosted_page
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
+@sensitive_variables()
 def reset_password(request: HttpRequest) -> HttpResponse:
     """NEW_PASSWORD_REQUIRED: an administrator-created user chooses a password."""
     ctx = hosted_context(request)
@@ -637,6 +642,8 @@ def reset_password(request: HttpRequest) -> HttpResponse:
 # --- sign-up and confirmation ----------------------------------------------------------
 @hosted_page
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
+@sensitive_variables()
 def signup(request: HttpRequest) -> HttpResponse:
     ctx = hosted_context(request)
     if request.method == "GET":
@@ -704,6 +711,8 @@ _CODE_ERRORS = {
 
 @hosted_page
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
+@sensitive_variables()
 def confirm_user(request: HttpRequest) -> HttpResponse:
     """Code entry after sign-up, and the landing page of the CONFIRM_WITH_LINK mail
     (``?client_id=&user_name=&confirmation_code=``), which confirms only on its button."""
@@ -788,6 +797,8 @@ def confirm_user(request: HttpRequest) -> HttpResponse:
 # --- forgotten password ----------------------------------------------------------------
 @hosted_page
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
+@sensitive_variables()
 def forgot_password(request: HttpRequest) -> HttpResponse:
     ctx = hosted_context(request)
     notice, remembered = _take_notice(request)
@@ -811,6 +822,8 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
 
 @hosted_page
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
+@sensitive_variables()
 def confirm_forgot_password(request: HttpRequest) -> HttpResponse:
     ctx = hosted_context(request)
     pending = _pending(request, ctx)

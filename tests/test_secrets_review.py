@@ -1,0 +1,123 @@
+"""Secrets stay out of error reports and logs (developers' guide: secrets never leave
+their store in clear).
+
+An unhandled error on a page is logged by ``django.request`` with the request and the
+traceback; Django's AdminEmailHandler (and the debug page) render it with the POST data
+and, in the HTML report, every frame's local variables. The pages that receive passwords,
+codes, client secrets and tokens are marked ``sensitive_post_parameters`` /
+``sensitive_variables`` so those reports show stars instead (Django, "Filtering error
+reports").
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import secrets
+import urllib.parse
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.views.debug import ExceptionReporter
+
+CALLBACK_URL = "https://app.example/callback"
+PASSWORD = "Leaky-Password-7-Secret"
+
+
+def _error_reports(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What AdminEmailHandler would mail for each logged request error: the text report
+    (request, POST) and the HTML one (with frame locals)."""
+    reports = []
+    for record in caplog.records:
+        if record.name == "django.request" and record.exc_info:
+            request = getattr(record, "request", None)
+            reporter = ExceptionReporter(request, *record.exc_info, is_email=True)
+            reports.append(reporter.get_traceback_text())
+            reports.append(reporter.get_traceback_html())
+    assert reports, "no request error was logged"
+    return reports
+
+
+def _fail(*args: Any, **kwargs: Any) -> None:
+    """Stands in for a dependency that breaks (database, cache) below a view."""
+    raise RuntimeError("backing store unavailable")
+
+
+@pytest.fixture
+def oauth_client(idp: Any, pool: dict[str, Any]) -> dict[str, Any]:
+    response = idp.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName="Secrets review app",
+        GenerateSecret=True,
+        CallbackURLs=[CALLBACK_URL],
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "email"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        SupportedIdentityProviders=["COGNITO"],
+    )
+    return dict(response["UserPoolClient"])
+
+
+def test_hosted_login_error_report_hides_the_password(
+    oauth_client: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from accounts.services import auth_flows
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
+    query = urllib.parse.urlencode(
+        {
+            "client_id": oauth_client["ClientId"],
+            "response_type": "code",
+            "scope": "openid email",
+            "redirect_uri": CALLBACK_URL,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    monkeypatch.setattr(auth_flows.lockout, "ensure_not_locked", _fail)
+    browser = Client(raise_request_exception=False)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = browser.post(f"/login?{query}", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 500
+    for report in _error_reports(caplog):
+        assert "backing store unavailable" in report  # the report is about this error
+        assert PASSWORD not in report
+
+
+def test_token_endpoint_error_report_hides_client_secret_and_code(
+    oauth_client: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from oauth.services import grants
+
+    code, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(48)
+    monkeypatch.setattr(grants, "redeem_authorization_code", _fail)
+    caller = Client(raise_request_exception=False)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = caller.post(
+            "/oauth2/token",
+            urllib.parse.urlencode(
+                {
+                    "grant_type": "authorization_code",
+                    "client_id": oauth_client["ClientId"],
+                    "client_secret": oauth_client["ClientSecret"],
+                    "code": code,
+                    "code_verifier": verifier,
+                    "redirect_uri": CALLBACK_URL,
+                }
+            ),
+            content_type="application/x-www-form-urlencoded",
+        )
+    assert response.status_code == 500, response.content
+    for report in _error_reports(caplog):
+        assert "backing store unavailable" in report
+        for secret in (oauth_client["ClientSecret"], code, verifier):
+            assert secret not in report
