@@ -14,14 +14,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import os
 import secrets
+import subprocess
+import sys
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.views.debug import ExceptionReporter
 
+ROOT = Path(__file__).resolve().parent.parent
 CALLBACK_URL = "https://app.example/callback"
 PASSWORD = "Leaky-Password-7-Secret"
 
@@ -121,3 +126,42 @@ def test_token_endpoint_error_report_hides_client_secret_and_code(
         assert "backing store unavailable" in report
         for secret in (oauth_client["ClientSecret"], code, verifier):
             assert secret not in report
+
+
+def _start_production(**overrides: str) -> subprocess.CompletedProcess[str]:
+    """Settings loaded as ``TESSERA_ENV=production`` with a SECRET_KEY and ``overrides``;
+    EMAIL_URL and SMS_SENDER are unset unless given."""
+    env = {k: v for k, v in os.environ.items() if k not in ("EMAIL_URL", "SMS_SENDER")}
+    env.update(
+        TESSERA_ENV="production",
+        SECRET_KEY="production-test-key-" + "x" * 40,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        **overrides,
+    )
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.SMS_SENDER)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_never_prints_codes_to_the_console_by_default() -> None:
+    """The console mail backend and SMS sender print every code and temporary password to
+    the server's log: the embedded defaults, but in production only when chosen."""
+    for missing, present in (("EMAIL_URL", {"SMS_SENDER": "file"}), ("SMS_SENDER", {})):
+        overrides = {"EMAIL_URL": "smtp://mail.example:25", **present}
+        overrides.pop(missing, None)
+        refused = _start_production(**overrides)
+        assert refused.returncode != 0
+        assert f"{missing} is required when TESSERA_ENV=production" in refused.stderr
+
+    chosen = _start_production(EMAIL_URL="consolemail://", SMS_SENDER="console")
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout.split() == ["django.core.mail.backends.console.EmailBackend", "console"]
