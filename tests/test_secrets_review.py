@@ -34,11 +34,12 @@ PASSWORD = "Leaky-Password-7-Secret"
 def _error_reports(caplog: pytest.LogCaptureFixture) -> list[str]:
     """What AdminEmailHandler would mail for each logged request error: the text report
     (request, POST) and the HTML one (with frame locals)."""
-    reports = []
+    reports: list[str] = []
     for record in caplog.records:
         if record.name == "django.request" and record.exc_info:
             request = getattr(record, "request", None)
-            reporter = ExceptionReporter(request, *record.exc_info, is_email=True)
+            exc_type, exc_value, tb = record.exc_info
+            reporter = ExceptionReporter(request, exc_type, exc_value, tb, is_email=True)
             reports.append(reporter.get_traceback_text())
             reports.append(reporter.get_traceback_html())
     assert reports, "no request error was logged"
@@ -165,3 +166,57 @@ def test_production_never_prints_codes_to_the_console_by_default() -> None:
     chosen = _start_production(EMAIL_URL="consolemail://", SMS_SENDER="console")
     assert chosen.returncode == 0, chosen.stderr
     assert chosen.stdout.split() == ["django.core.mail.backends.console.EmailBackend", "console"]
+
+
+class _Collect(logging.Handler):
+    """Formats every record as the console handler does (message and traceback)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(logging.Formatter().format(record))
+
+
+def test_api_internal_error_logs_neither_the_body_nor_its_password(
+    idp: Any,
+    idp_public: Any,
+    pool: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The JSON API answers an unexpected error with InternalErrorException and logs the
+    operation and traceback (logger ``tessera``), never the request body; Django's own
+    record of the 500 carries no POST data for a JSON body."""
+    from accounts.services import auth_flows
+
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool["Id"], ClientName="api", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    monkeypatch.setattr(auth_flows.lockout, "ensure_not_locked", _fail)
+    handler = _Collect()
+    tessera_logger = logging.getLogger("tessera")
+    tessera_logger.addHandler(handler)
+    try:
+        with (
+            caplog.at_level(logging.ERROR, logger="django.request"),
+            pytest.raises(idp_public.exceptions.InternalErrorException),
+        ):
+            idp_public.initiate_auth(
+                ClientId=client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "alice@example.com", "PASSWORD": PASSWORD},
+            )
+    finally:
+        tessera_logger.removeHandler(handler)
+    logged = "\n".join(handler.lines)
+    assert "AWSCognitoIdentityProviderService.InitiateAuth" in logged
+    assert "backing store unavailable" in logged
+    assert PASSWORD not in logged
+    django_records = [r for r in caplog.records if r.name == "django.request"]
+    assert django_records, "Django logged no 500"
+    for record in django_records:
+        request = getattr(record, "request", None)
+        report = ExceptionReporter(request, *(record.exc_info or (None, None, None)))
+        assert PASSWORD not in report.get_traceback_text()
