@@ -214,14 +214,3 @@ SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms" / "messages
 SMS_WEBHOOK_URL = env.str("SMS_WEBHOOK_URL", default="")
 SMS_WEBHOOK_SECRET = env.str("SMS_WEBHOOK_SECRET", default="")
 SMS_WEBHOOK_TIMEOUT = env.float("SMS_WEBHOOK_TIMEOUT", default=10.0)
-
-# The console mail backend and SMS sender print every code and temporary password to the
-# server's log: the embedded defaults, in production only when chosen (EMAIL_URL=consolemail://,
-# SMS_SENDER=console), never because a variable was forgotten.
-if PRODUCTION:
-    for _variable in ("EMAIL_URL", "SMS_SENDER"):
-        if not env.str(_variable, default=""):
-            raise ImproperlyConfigured(
-                f"{_variable} is required when TESSERA_ENV=production (the console default "
-                "prints codes and temporary passwords to the log); refusing to start without it."
-            )
