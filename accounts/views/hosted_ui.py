@@ -190,7 +190,12 @@ def secure_headers(response: HttpResponse) -> HttpResponse:
 
 def hosted_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Language from ``lang``/``ui_locales`` (also the language of the codes the page
-    mails), security headers, and HostedUIError → the error page."""
+    mails), security headers, and HostedUIError → the error page. Every hosted page takes
+    passwords, codes or tokens: Django's error reports show none of its POST fields, nor
+    the local variables of any frame below it (sensitive_post_parameters,
+    sensitive_variables)."""
+
+    view = sensitive_variables()(sensitive_post_parameters()(view))
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -521,8 +526,6 @@ def _continue(
 
 @hosted_page
 @require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-@sensitive_variables()
 def login(request: HttpRequest) -> HttpResponse:
     ctx = hosted_context(request)
     notice, remembered = _take_notice(request)
@@ -585,8 +588,6 @@ def _missing_attributes(parameters: Mapping[str, str]) -> list[str]:
 
 @hosted_page
 @require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-@sensitive_variables()
 def reset_password(request: HttpRequest) -> HttpResponse:
     """NEW_PASSWORD_REQUIRED: an administrator-created user chooses a password."""
     ctx = hosted_context(request)
@@ -642,8 +643,6 @@ def reset_password(request: HttpRequest) -> HttpResponse:
 # --- sign-up and confirmation ----------------------------------------------------------
 @hosted_page
 @require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-@sensitive_variables()
 def signup(request: HttpRequest) -> HttpResponse:
     ctx = hosted_context(request)
     if request.method == "GET":
@@ -711,8 +710,6 @@ _CODE_ERRORS = {
 
 @hosted_page
 @require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-@sensitive_variables()
 def confirm_user(request: HttpRequest) -> HttpResponse:
     """Code entry after sign-up, and the landing page of the CONFIRM_WITH_LINK mail
     (``?client_id=&user_name=&confirmation_code=``), which confirms only on its button."""
@@ -797,8 +794,6 @@ def confirm_user(request: HttpRequest) -> HttpResponse:
 # --- forgotten password ----------------------------------------------------------------
 @hosted_page
 @require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-@sensitive_variables()
 def forgot_password(request: HttpRequest) -> HttpResponse:
     ctx = hosted_context(request)
     notice, remembered = _take_notice(request)
@@ -822,8 +817,6 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
 
 @hosted_page
 @require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-@sensitive_variables()
 def confirm_forgot_password(request: HttpRequest) -> HttpResponse:
     ctx = hosted_context(request)
     pending = _pending(request, ctx)

@@ -21,7 +21,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from accounts.services import auth_flows, hosted_session, mfa, recovery_codes
@@ -148,8 +147,6 @@ def _respond(ctx: HostedContext, pending: dict[str, Any], **extra: str) -> auth_
 
 @hosted_page
 @require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-@sensitive_variables()
 def mfa_code(request: HttpRequest) -> HttpResponse:
     """SOFTWARE_TOKEN_MFA, SMS_MFA and EMAIL_OTP: one page per factor, one code field."""
     ctx = hosted_context(request)
@@ -182,8 +179,6 @@ def mfa_code(request: HttpRequest) -> HttpResponse:
 
 @hosted_page
 @require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-@sensitive_variables()
 def mfa_option(request: HttpRequest) -> HttpResponse:
     """SELECT_MFA_TYPE: choose among MFAS_CAN_CHOOSE."""
     ctx = hosted_context(request)
@@ -221,8 +216,6 @@ def _grouped(secret: str) -> str:
 
 @hosted_page
 @require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-@sensitive_variables()
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     """MFA_SETUP with an authenticator app: AssociateSoftwareToken with the challenge
     Session on arrival, VerifySoftwareToken with the code, then MFA_SETUP answered."""
@@ -285,8 +278,6 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 
 @hosted_page
 @require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-@sensitive_variables()
 def mfa_recovery_codes(request: HttpRequest) -> HttpResponse:
     """Beyond Cognito: a signed-in user with MFA generates ten recovery codes, shown once."""
     ctx = hosted_context(request)
