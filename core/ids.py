@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 
@@ -47,3 +48,14 @@ def user_pool_arn(pool_id: str) -> str:
 
 def pool_region(pool_id: str) -> str:
     return pool_id.split("_", 1)[0]
+
+
+def not_option_like(make: Callable[[], str]) -> str:
+    """A random opaque value (a challenge Session, a refresh token) that does not start with
+    "-": the AWS CLI's argparse reads ``--session -abc…`` as a missing value and an unknown
+    option, and Cognito's own values never start with one. ``make`` draws a fresh value
+    each call; one in 64 base64url values is drawn again."""
+    while True:
+        value = make()
+        if not value.startswith("-"):
+            return value

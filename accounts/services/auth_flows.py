@@ -50,6 +50,7 @@ from accounts.models import AuditEvent, PoolUser, UserPool, UserStatus
 from accounts.selectors import get_user_by_alias
 from accounts.services import attributes as attribute_rules
 from accounts.services import lockout, mfa, passwords, pools, self_service, srp, users
+from core import ids
 from core.cache import add_once
 from core.errors import (
     CodeMismatchException,
@@ -659,7 +660,9 @@ def _challenge_session(
         "t": int(timezone.now().timestamp()),
         "j": secrets.token_hex(12),
     }
-    return base64.urlsafe_b64encode(_seal("session", payload)).decode().rstrip("=")
+    return ids.not_option_like(
+        lambda: base64.urlsafe_b64encode(_seal("session", payload)).decode().rstrip("=")
+    )
 
 
 def _open_challenge_session(

@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Group, GroupMembership, PoolUser
+from core import ids
 from core.errors import (
     InvalidParameterException,
     NotAuthorizedException,
@@ -348,7 +349,7 @@ def _new_refresh_row(
     auth_time: dt.datetime,
     scope: str,
 ) -> tuple[str, RefreshToken]:
-    raw = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+    raw = ids.not_option_like(lambda: secrets.token_urlsafe(REFRESH_TOKEN_BYTES))
     row = RefreshToken(
         user=user,
         application=client,

@@ -177,8 +177,8 @@ def test_cli_administers_a_user_pool(cli: Cli, settings: Any, live_server: Any) 
         pool_id,
         "--page-size",
         "2",
-        "--starting-token",
-        first["NextToken"],
+        # --opt=value: a token may start with "-", which argparse would read as an option.
+        f"--starting-token={first['NextToken']}",
     )
     assert len(first["Users"]) == 3
     assert len(rest["Users"]) == 2
@@ -345,7 +345,7 @@ def test_cli_administers_a_user_pool(cli: Cli, settings: Any, live_server: Any) 
     cli("cognito-idp", "create-user-pool", "--pool-name", "second-pool")
     page = cli("cognito-idp", "list-user-pools", "--max-results", "1")
     following = cli(
-        "cognito-idp", "list-user-pools", "--max-results", "1", "--next-token", page["NextToken"]
+        "cognito-idp", "list-user-pools", "--max-results", "1", f"--next-token={page['NextToken']}"
     )
     assert [page["UserPools"][0]["Name"], following["UserPools"][0]["Name"]] == [
         "cli-pool",
@@ -530,8 +530,8 @@ def test_cli_signs_a_user_up_and_in(cli: Cli, pool: dict[str, Any], mailbox: Any
         client_id,
         "--challenge-name",
         "SOFTWARE_TOKEN_MFA",
-        "--session",
-        challenge["Session"],
+        # --opt=value: a Session may start with "-", which argparse would read as an option.
+        f"--session={challenge['Session']}",
         "--challenge-responses",
         f"USERNAME={email},SOFTWARE_TOKEN_MFA_CODE={next_code}",
         "--query",
@@ -539,14 +539,13 @@ def test_cli_signs_a_user_up_and_in(cli: Cli, pool: dict[str, Any], mailbox: Any
         "--output",
         "text",
     )
-    assert lines(answered.stdout) == [["Bearer", "3600"]]
+    assert lines(answered.stdout) == [["Bearer", "3600"]], answered.stderr
     refreshed = cli(
         "cognito-idp",
         "get-tokens-from-refresh-token",
         "--client-id",
         client_id,
-        "--refresh-token",
-        tokens["RefreshToken"],
+        f"--refresh-token={tokens['RefreshToken']}",
         "--query",
         "AuthenticationResult.TokenType",
     )
@@ -652,8 +651,7 @@ def test_cli_runs_identity_pools(cli: Cli, pool: dict[str, Any]) -> None:
         identity_pool_id,
         "--max-results",
         "1",
-        "--next-token",
-        first["NextToken"],
+        f"--next-token={first['NextToken']}",
     )
     listed = {first["Identities"][0]["IdentityId"], second["Identities"][0]["IdentityId"]}
     assert listed == {guest, developer["IdentityId"]}
