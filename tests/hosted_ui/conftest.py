@@ -48,6 +48,20 @@ class Browser:
         return self.client.post(url, {**data, "csrfmiddlewaretoken": match.group(1)})
 
 
+def confirmed_user(idp: Any, pool_id: str, email: str) -> None:
+    """A confirmed user signing in with ``email`` and PASSWORD, created as an administrator
+    would (no invitation mail)."""
+    idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        UserAttributes=[{"Name": "email", "Value": email}],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(
+        UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True
+    )
+
+
 @pytest.fixture
 def browser() -> Browser:
     return Browser()

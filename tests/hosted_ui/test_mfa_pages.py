@@ -13,7 +13,7 @@ import pyotp
 
 from accounts.models import PoolUser
 from oauth.models import AccessToken, RefreshToken
-from tests.hosted_ui.conftest import PASSWORD, Browser
+from tests.hosted_ui.conftest import PASSWORD, Browser, confirmed_user
 
 SECRET = re.compile(r'<code id="totp-secret">([^<]+)</code>')
 
@@ -30,15 +30,7 @@ def test_mfa_setup_then_a_totp_sign_in_end_in_a_cookie_without_minting_tokens(
         SoftwareTokenMfaConfiguration={"Enabled": True},
         MfaConfiguration="ON",
     )
-    idp.admin_create_user(
-        UserPoolId=pool["Id"],
-        Username="ada@example.com",
-        UserAttributes=[{"Name": "email", "Value": "ada@example.com"}],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(
-        UserPoolId=pool["Id"], Username="ada@example.com", Password=PASSWORD, Permanent=True
-    )
+    confirmed_user(idp, pool["Id"], "ada@example.com")
     user = PoolUser.objects.get(pool_id=pool["Id"], email="ada@example.com")
     login = f"/login?client_id={app_client['ClientId']}"
     cookie_name = f"tessera_{pool['Id']}"

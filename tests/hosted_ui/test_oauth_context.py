@@ -7,7 +7,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from tests.hosted_ui.conftest import PASSWORD, Browser, query
+from tests.hosted_ui.conftest import PASSWORD, Browser, confirmed_user, query
 
 LOOPBACK_CALLBACK = "http://127.0.0.1/callback"
 CUSTOM_DOMAIN = "login.example.org"
@@ -27,18 +27,6 @@ CLIENT_PAGES = [
 ]
 
 
-def _confirmed_user(idp: Any, pool_id: str, email: str) -> None:
-    idp.admin_create_user(
-        UserPoolId=pool_id,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(
-        UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True
-    )
-
-
 def test_a_loopback_callback_on_any_port_signs_in_back_to_that_port(
     browser: Browser, idp: Any, pool: dict[str, Any]
 ) -> None:
@@ -51,7 +39,7 @@ def test_a_loopback_callback_on_any_port_signs_in_back_to_that_port(
         AllowedOAuthFlowsUserPoolClient=True,
         SupportedIdentityProviders=["COGNITO"],
     )["UserPoolClient"]["ClientId"]
-    _confirmed_user(idp, pool["Id"], "ada@example.com")
+    confirmed_user(idp, pool["Id"], "ada@example.com")
     redirect_uri = "http://127.0.0.1:54321/callback"
     oauth_query = query(client_id, redirect_uri=redirect_uri)
 

@@ -15,7 +15,7 @@ from django.utils import translation
 from accounts.models import PoolUser, UserStatus
 from accounts.views.hosted_ui import error_page, signed_out_page
 from oauth.services.clients import get_app_client
-from tests.hosted_ui.conftest import CALLBACK_URL, PASSWORD, Browser, query
+from tests.hosted_ui.conftest import CALLBACK_URL, PASSWORD, Browser, confirmed_user, query
 
 PAGES = ["/login", "/signup", "/confirmUser", "/forgotPassword", "/confirmForgotPassword"]
 # One phrase of each page, per language.
@@ -128,15 +128,7 @@ def test_sign_up_confirm_with_the_mailed_code_then_sign_in_returns_to_authorize(
 def test_plain_sign_in_shows_the_signed_in_page(
     browser: Browser, app_client: dict[str, Any], idp: Any, pool: dict[str, Any]
 ) -> None:
-    idp.admin_create_user(
-        UserPoolId=pool["Id"],
-        Username="grace@example.com",
-        UserAttributes=[{"Name": "email", "Value": "grace@example.com"}],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(
-        UserPoolId=pool["Id"], Username="grace@example.com", Password=PASSWORD, Permanent=True
-    )
+    confirmed_user(idp, pool["Id"], "grace@example.com")
     plain = f"/login?client_id={app_client['ClientId']}&lang=zh-hans"
     signed_in = browser.submit(plain, {"username": "grace@example.com", "password": PASSWORD})
     assert signed_in.status_code == 303

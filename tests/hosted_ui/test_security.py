@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
-from tests.hosted_ui.conftest import CALLBACK_URL, PASSWORD, Browser, query
+from tests.hosted_ui.conftest import CALLBACK_URL, PASSWORD, Browser, confirmed_user, query
 
 FORM_PAGES = ["/login", "/signup", "/confirmUser", "/forgotPassword", "/confirmForgotPassword"]
 
@@ -140,15 +140,7 @@ def test_a_planted_session_id_is_worthless_once_the_password_is_checked(
 def test_the_hosted_login_counts_toward_the_same_lockout_as_the_api(
     browser: Browser, app_client: dict[str, Any], idp: Any, pool: dict[str, Any]
 ) -> None:
-    idp.admin_create_user(
-        UserPoolId=pool["Id"],
-        Username="guessed@example.com",
-        UserAttributes=[{"Name": "email", "Value": "guessed@example.com"}],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(
-        UserPoolId=pool["Id"], Username="guessed@example.com", Password=PASSWORD, Permanent=True
-    )
+    confirmed_user(idp, pool["Id"], "guessed@example.com")
     login_url = f"/login?{query(app_client['ClientId'])}"
     for _ in range(6):
         wrong = browser.submit(login_url, {"username": "guessed@example.com", "password": "x1"})

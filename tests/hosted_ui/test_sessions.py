@@ -14,19 +14,7 @@ from django.utils import timezone
 
 from accounts.models import PoolUser, UserPool
 from accounts.services import hosted_session
-from tests.hosted_ui.conftest import PASSWORD, Browser
-
-
-def _confirmed_user(idp: Any, pool_id: str, email: str) -> None:
-    idp.admin_create_user(
-        UserPoolId=pool_id,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(
-        UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True
-    )
+from tests.hosted_ui.conftest import PASSWORD, Browser, confirmed_user
 
 
 def _signed_in_page(browser: Browser, client_id: str) -> bool:
@@ -43,8 +31,8 @@ def test_signing_in_to_one_pool_never_signs_in_to_another(
     other_client = idp.create_user_pool_client(UserPoolId=other_pool["Id"], ClientName="other")[
         "UserPoolClient"
     ]["ClientId"]
-    _confirmed_user(idp, pool["Id"], "one@example.com")
-    _confirmed_user(idp, other_pool["Id"], "one@example.com")
+    confirmed_user(idp, pool["Id"], "one@example.com")
+    confirmed_user(idp, other_pool["Id"], "one@example.com")
 
     browser.submit(
         f"/login?client_id={app_client['ClientId']}",
@@ -68,7 +56,7 @@ def test_signing_in_to_one_pool_never_signs_in_to_another(
 def test_disabling_the_user_ends_the_sign_in(
     browser: Browser, idp: Any, pool: dict[str, Any], app_client: dict[str, Any]
 ) -> None:
-    _confirmed_user(idp, pool["Id"], "off@example.com")
+    confirmed_user(idp, pool["Id"], "off@example.com")
     browser.submit(
         f"/login?client_id={app_client['ClientId']}",
         {"username": "off@example.com", "password": PASSWORD},

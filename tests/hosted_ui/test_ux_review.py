@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.hosted_ui.conftest import PASSWORD, Browser, query
+from tests.hosted_ui.conftest import PASSWORD, Browser, confirmed_user, query
 
 
 def _text(response: Any) -> str:
@@ -101,15 +101,7 @@ def test_service_refusals_on_chinese_pages_are_chinese(
     browser: Browser, app_client: dict[str, Any], idp: Any, pool: dict[str, Any]
 ) -> None:
     # Confirmed, with an email nobody verified: no code can reset its password.
-    idp.admin_create_user(
-        UserPoolId=pool["Id"],
-        Username="unverified@example.com",
-        UserAttributes=[{"Name": "email", "Value": "unverified@example.com"}],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(
-        UserPoolId=pool["Id"], Username="unverified@example.com", Password=PASSWORD, Permanent=True
-    )
+    confirmed_user(idp, pool["Id"], "unverified@example.com")
     chinese = query(app_client["ClientId"], lang="zh-hans")
     english = query(app_client["ClientId"])
 
@@ -178,15 +170,7 @@ def test_signing_out_from_the_signed_in_page_works_without_logout_urls(
     client_id = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="no-oauth")[
         "UserPoolClient"
     ]["ClientId"]
-    idp.admin_create_user(
-        UserPoolId=pool["Id"],
-        Username="lin@example.com",
-        UserAttributes=[{"Name": "email", "Value": "lin@example.com"}],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(
-        UserPoolId=pool["Id"], Username="lin@example.com", Password=PASSWORD, Permanent=True
-    )
+    confirmed_user(idp, pool["Id"], "lin@example.com")
     login = f"/login?client_id={client_id}&lang=zh-hans"
     signed_in = browser.submit(login, {"username": "lin@example.com", "password": PASSWORD})
     page = _text(browser.client.get(signed_in["Location"]))
@@ -215,15 +199,7 @@ def test_the_authenticator_setup_page_is_chinese_down_to_the_qr_codes_name(
         SoftwareTokenMfaConfiguration={"Enabled": True},
         MfaConfiguration="ON",
     )
-    idp.admin_create_user(
-        UserPoolId=pool["Id"],
-        Username="mei@example.com",
-        UserAttributes=[{"Name": "email", "Value": "mei@example.com"}],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(
-        UserPoolId=pool["Id"], Username="mei@example.com", Password=PASSWORD, Permanent=True
-    )
+    confirmed_user(idp, pool["Id"], "mei@example.com")
     login = f"/login?{query(app_client['ClientId'], lang='zh-hans')}"
     to_setup = browser.submit(login, {"username": "mei@example.com", "password": PASSWORD})
     assert urllib.parse.urlsplit(to_setup["Location"]).path == "/mfaSetup"
